@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+
+	"github.com/vigil-iomt/vigil/fingerprints"
+	"github.com/vigil-iomt/vigil/internal/config"
+	"github.com/vigil-iomt/vigil/internal/fingerprint"
+	"github.com/vigil-iomt/vigil/internal/inventory"
+	"github.com/vigil-iomt/vigil/internal/oui"
+	"github.com/vigil-iomt/vigil/internal/store"
+	"github.com/vigil-iomt/vigil/internal/store/postgres"
+	"github.com/vigil-iomt/vigil/internal/store/sqlite"
+)
+
+// openStore opens the configured database backend.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {
+	kind, target, err := config.ParseDB(cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "sqlite":
+		return sqlite.Open(ctx, target, sqlite.Options{Logger: log})
+	default:
+		return postgres.Open(ctx, target, postgres.Options{Logger: log})
+	}
+}
+
+// openInventory builds the inventory with the OUI registry and the
+// fingerprint corpus, and loads its state from st.
+func openInventory(ctx context.Context, cfg config.Config, st store.Store, log *slog.Logger) (*inventory.Inventory, error) {
+	nets, err := cfg.InternalNetworks()
+	if err != nil {
+		return nil, err
+	}
+	opts := inventory.Options{Internal: nets, Logger: log}
+	vendors, err := loadOUI(cfg.OUI.Paths, log)
+	if err != nil {
+		return nil, err
+	}
+	if vendors != nil {
+		opts.Vendors = vendors
+	}
+	corpus, err := loadFingerprints(cfg.Fingerprints.Dir)
+	if err != nil {
+		return nil, err
+	}
+	opts.Classifier = corpus
+	inv, err := inventory.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	devices, err := st.Devices(ctx, store.DeviceQuery{})
+	if err != nil {
+		return nil, fmt.Errorf("load devices: %w", err)
+	}
+	leases, err := st.Leases(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load leases: %w", err)
+	}
+	inv.Load(devices, leases)
+	return inv, nil
+}
+
+// loadOUI reads the OUI registry. Missing default paths only warn: the
+// inventory works without vendor names.
+func loadOUI(paths []string, log *slog.Logger) (*oui.Registry, error) {
+	var present []string
+	for _, p := range paths {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			log.Warn("OUI registry not found; vendors will not be resolved (install Debian's ieee-data or set oui.paths)", "path", p)
+			continue
+		}
+		present = append(present, p)
+	}
+	if len(present) == 0 {
+		return nil, nil
+	}
+	reg, err := oui.Load(present...)
+	if err != nil {
+		return nil, fmt.Errorf("OUI registry: %w", err)
+	}
+	return reg, nil
+}
+
+// loadFingerprints loads the built-in corpus, plus the rules in dir when set.
+func loadFingerprints(dir string) (*fingerprint.Corpus, error) {
+	fsys := []fs.FS{fingerprints.FS}
+	if dir != "" {
+		fsys = append(fsys, os.DirFS(dir))
+	}
+	c, err := fingerprint.Load(fsys...)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprints: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-iomt/vigil/internal/pipeline"
+	"github.com/vigil-iomt/vigil/internal/simulate"
+)
+
+func newDemoCommand(g *globals) *cobra.Command {
+	var (
+		listen string
+		opts   simulate.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Simulate a hospital, ingest it and serve the inventory on localhost",
+		Long: `demo writes the Zeek logs of a synthetic hospital into a temporary folder, ingests them
+into a fresh SQLite database there (unless --db is given), and serves the API until interrupted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tmp, err := os.MkdirTemp("", "vigil-demo-")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(tmp)
+			if g.db == "" {
+				g.db = "sqlite:" + filepath.Join(tmp, "vigil.db")
+			}
+			cfg, log, err := g.load(cmd)
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("listen") {
+				cfg.Serve.Listen = listen
+			}
+			ctx := contextOf(cmd)
+			out := cmd.OutOrStdout()
+			logs := filepath.Join(tmp, "zeek")
+			fmt.Fprintf(out, "simulating %d devices over %d hours (seed %d) into %s\n", opts.Devices, opts.Hours, opts.Seed, logs)
+			if _, err := simulate.Run(ctx, logs, opts); err != nil {
+				return err
+			}
+			st, err := openStore(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			inv, err := openInventory(ctx, cfg, st, log)
+			if err != nil {
+				return err
+			}
+			ing, err := pipeline.New(pipeline.Options{Store: st, Inventory: inv, BatchSize: cfg.Ingest.BatchSize,
+				Logger: log, Metrics: pipeline.NewMetrics(prometheus.NewRegistry())})
+			if err != nil {
+				return err
+			}
+			sum, err := ing.Zeek(ctx, []string{logs})
+			if err != nil {
+				return err
+			}
+			printSummary(out, sum, inv.Len())
+			return serve(ctx, cfg.Serve.Listen, st, newLogger(cfg.LogLevel, true), out)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "", "address to listen on (default 127.0.0.1:8080)")
+	cmd.Flags().Int64Var(&opts.Seed, "seed", 1, "random seed")
+	cmd.Flags().IntVar(&opts.Devices, "devices", 200, "number of devices")
+	cmd.Flags().IntVar(&opts.Hours, "hours", 24, "hours of event time")
+	return cmd
+}

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigil-iomt/vigil/internal/api"
+	"github.com/vigil-iomt/vigil/internal/store"
+)
+
+func newInventoryCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "inventory",
+		Short: "Show the device inventory",
+	}
+	var format, class string
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List devices",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, log, err := g.load(cmd)
+			if err != nil {
+				return err
+			}
+			ctx := contextOf(cmd)
+			st, err := openStore(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			devs, err := st.Devices(ctx, store.DeviceQuery{Class: class})
+			if err != nil {
+				return err
+			}
+			views := make([]api.Device, len(devs))
+			for i := range devs {
+				views[i] = api.DeviceView(devs[i])
+			}
+			return writeDevices(cmd.OutOrStdout(), format, views)
+		},
+	}
+	list.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
+	list.Flags().StringVar(&class, "class", "", "only devices of this class (e.g. infusion_pump)")
+
+	var showFormat string
+	show := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one device with its evidence",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, log, err := g.load(cmd)
+			if err != nil {
+				return err
+			}
+			ctx := contextOf(cmd)
+			st, err := openStore(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			d, err := st.Device(ctx, args[0])
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no device with id %q (see vigil inventory list)", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			v := api.DeviceView(d)
+			if showFormat == "json" {
+				return writeJSON(cmd.OutOrStdout(), v)
+			}
+			if showFormat != "text" {
+				return fmt.Errorf("--format %q: want text or json", showFormat)
+			}
+			return writeDeviceText(cmd.OutOrStdout(), v)
+		},
+	}
+	show.Flags().StringVar(&showFormat, "format", "text", "output format: text or json")
+	cmd.AddCommand(list, show)
+	return cmd
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func writeDevices(w io.Writer, format string, devs []api.Device) error {
+	switch format {
+	case "json":
+		return writeJSON(w, devs)
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"id", "macs", "ips", "hostnames", "vendor", "manufacturer", "model", "class", "class_confidence", "criticality", "software", "first_seen", "last_seen"})
+		for _, d := range devs {
+			_ = cw.Write([]string{d.ID, strings.Join(d.MACs, " "), strings.Join(d.IPs, " "), strings.Join(d.Hostnames, " "),
+				d.Vendor, d.Manufacturer, d.Model, d.Class, strconv.FormatFloat(d.ClassConfidence, 'f', 2, 64), string(d.Criticality),
+				softwareList(d), d.FirstSeen.Format(time.RFC3339), d.LastSeen.Format(time.RFC3339)})
+		}
+		cw.Flush()
+		return cw.Error()
+	case "table":
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tIP\tMAC\tHOSTNAME\tVENDOR\tCLASS\tCONF\tCRITICALITY\tLAST SEEN")
+		for _, d := range devs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.2f\t%s\t%s\n", d.ID, first(d.IPs), first(d.MACs), first(d.Hostnames),
+				truncate(d.Vendor, 28), d.Class, d.ClassConfidence, d.Criticality, d.LastSeen.Format(time.RFC3339))
+		}
+		return tw.Flush()
+	default:
+		return fmt.Errorf("--format %q: want table, json or csv", format)
+	}
+}
+
+func writeDeviceText(w io.Writer, d api.Device) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+	row("id", d.ID)
+	row("class", fmt.Sprintf("%s (confidence %.2f)", d.Class, d.ClassConfidence))
+	row("criticality", string(d.Criticality))
+	row("vendor (OUI)", d.Vendor)
+	row("manufacturer", d.Manufacturer)
+	row("model", d.Model)
+	row("firmware", d.Firmware)
+	row("macs", strings.Join(d.MACs, ", "))
+	row("hostnames", strings.Join(d.Hostnames, ", "))
+	row("dhcp vendor class", d.DHCPVendorClass)
+	row("first seen", d.FirstSeen.Format(time.RFC3339))
+	row("last seen", d.LastSeen.Format(time.RFC3339))
+	for _, ip := range d.IPHistory {
+		row("ip", fmt.Sprintf("%s  %s … %s", ip.IP, ip.FirstSeen.Format(time.RFC3339), ip.LastSeen.Format(time.RFC3339)))
+	}
+	for _, s := range d.Services {
+		row("service", fmt.Sprintf("%d/%s %s", s.Port, s.Proto, s.Name))
+	}
+	for _, s := range d.Software {
+		row("software", strings.TrimSpace(s.Name+" "+s.Version))
+	}
+	for _, e := range d.ClassEvidence {
+		row("evidence", fmt.Sprintf("%s: %s = %s (%.2f)", e.Rule, e.Signal, e.Value, e.Confidence))
+	}
+	return tw.Flush()
+}
+
+func softwareList(d api.Device) string {
+	parts := make([]string, len(d.Software))
+	for i, s := range d.Software {
+		parts[i] = strings.TrimSpace(s.Name + " " + s.Version)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return "-"
+	}
+	return s[0]
+}
+
+func truncate(s string, n int) string {
+	if s == "" {
+		return "-"
+	}
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigil-iomt/vigil/internal/asset"
+	"github.com/vigil-iomt/vigil/internal/store"
+	"github.com/vigil-iomt/vigil/internal/store/sqlite"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// vigilBinary builds the command once per test process.
+func vigilBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "vigil-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "vigil")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			binPath = string(out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build vigil: %v\n%s", buildErr, binPath)
+	}
+	return binPath
+}
+
+// vigil runs the binary and returns its stdout, stderr and exit code.
+func vigil(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(vigilBinary(t), args...)
+	cmd.Env = append(append(os.Environ(), "VIGIL_OUI_PATHS="+ouiPath()), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func ouiPath() string {
+	if _, err := os.Stat("/usr/share/ieee-data"); err == nil {
+		return "/usr/share/ieee-data"
+	}
+	return "../../internal/pipeline/testdata/manuf"
+}
+
+func TestIngestAndList(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "vigil.db")
+	logs := filepath.Join(dir, "logs")
+	if _, stderr, code := vigil(t, nil, "simulate", "--out", logs, "--seed", "5", "--devices", "40", "--hours", "2"); code != 0 {
+		t.Fatalf("simulate: exit %d: %s", code, stderr)
+	}
+	out, stderr, code := vigil(t, nil, "--db", db, "ingest", "zeek", logs)
+	if code != 0 {
+		t.Fatalf("ingest: exit %d: %s\n%s", code, stderr, out)
+	}
+	if !strings.Contains(out, "rejected: 0") {
+		t.Errorf("summary lacks the rejected count: %s", out)
+	}
+	out, stderr, code = vigil(t, nil, "--db", db, "inventory", "list", "--format", "json")
+	if code != 0 {
+		t.Fatalf("list: exit %d: %s", code, stderr)
+	}
+	var devs []map[string]any
+	if err := json.Unmarshal([]byte(out), &devs); err != nil {
+		t.Fatalf("list --format json is not a JSON array: %v", err)
+	}
+	if len(devs) < 40 {
+		t.Fatalf("%d devices, want at least the 40 simulated", len(devs))
+	}
+	for _, key := range []string{"id", "macs", "ips", "hostnames", "vendor", "class", "class_confidence", "criticality", "software", "first_seen", "last_seen"} {
+		if _, ok := devs[0][key]; !ok {
+			t.Errorf("device JSON lacks %q", key)
+		}
+	}
+	id := devs[0]["id"].(string)
+	out, _, code = vigil(t, nil, "--db", db, "inventory", "show", id)
+	if code != 0 || !strings.Contains(out, id) {
+		t.Errorf("show %s: exit %d: %s", id, code, out)
+	}
+	if _, stderr, code := vigil(t, nil, "--db", db, "inventory", "show", "dev-nope"); code != 1 || !strings.Contains(stderr, "dev-nope") {
+		t.Errorf("show of an unknown id: exit %d: %s", code, stderr)
+	}
+	out, _, _ = vigil(t, nil, "--db", db, "inventory", "list", "--format", "csv")
+	if lines := strings.Count(out, "\n"); lines != len(devs)+1 {
+		t.Errorf("csv has %d lines, want %d", lines, len(devs)+1)
+	}
+}
+
+func TestRejectedRecordsExitTwo(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "conn.log")
+	content := "#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\n" +
+		"#types\ttime\tstring\taddr\tport\taddr\tport\tenum\n" +
+		"1772409600.0\tC1\t10.0.0.1\t1000\t10.0.0.2\t80\ttcp\n" +
+		"not-a-time\tC2\t10.0.0.1\t1000\t10.0.0.2\t80\ttcp\n"
+	if err := os.WriteFile(log, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := vigil(t, nil, "--db", "sqlite:"+filepath.Join(dir, "v.db"), "ingest", "zeek", log)
+	if code != exitRejected {
+		t.Errorf("exit %d, want %d", code, exitRejected)
+	}
+	if !strings.Contains(out, log+":6:") || !strings.Contains(out, "accepted: 1") {
+		t.Errorf("summary does not name the bad line or the good count:\n%s", out)
+	}
+}
+
+func TestUnknownConfigKeyIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "vigil.yaml")
+	os.WriteFile(cfg, []byte("database: x\n"), 0o644)
+	_, stderr, code := vigil(t, nil, "--config", cfg, "inventory", "list")
+	if code != exitError || !strings.Contains(stderr, "database") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestKillAndResume kills `vigil ingest` with SIGKILL at many points and
+// re-runs it; the store must end exactly as after one clean run.
+func TestKillAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: builds and runs vigil many times")
+	}
+	dir := t.TempDir()
+	logs := filepath.Join(dir, "logs")
+	if _, stderr, code := vigil(t, nil, "simulate", "--out", logs, "--seed", "11", "--devices", "300", "--hours", "24"); code != 0 {
+		t.Fatalf("simulate: %s", stderr)
+	}
+	env := []string{"VIGIL_INGEST_BATCH_SIZE=2000"}
+	cleanDB := filepath.Join(dir, "clean.db")
+	start := time.Now()
+	if _, stderr, code := vigil(t, env, "--db", "sqlite:"+cleanDB, "ingest", "zeek", logs); code != 0 {
+		t.Fatalf("clean ingest: %s", stderr)
+	}
+	cleanDuration := time.Since(start)
+
+	killedDB := filepath.Join(dir, "killed.db")
+	const wantKills = 24
+	kills := 0
+	for attempt := 0; kills < wantKills && attempt < 4*wantKills; attempt++ {
+		cmd := exec.Command(vigilBinary(t), "--db", "sqlite:"+killedDB, "ingest", "zeek", logs)
+		cmd.Env = append(append(os.Environ(), "VIGIL_OUI_PATHS="+ouiPath()), env...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		// Spread kill points over start-up, reading and committing.
+		delay := cleanDuration * time.Duration(attempt%7+1) / 40
+		select {
+		case <-done:
+			// Finished before the kill: nothing was interrupted this time.
+			continue
+		case <-time.After(delay):
+		}
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err == nil {
+			continue // it exited cleanly just before the signal
+		}
+		kills++
+	}
+	if kills < 20 {
+		t.Fatalf("only %d runs were killed mid-way; want at least 20", kills)
+	}
+	if _, stderr, code := vigil(t, env, "--db", "sqlite:"+killedDB, "ingest", "zeek", logs); code != 0 {
+		t.Fatalf("final ingest: %s", stderr)
+	}
+	if got, want := dump(t, killedDB), dump(t, cleanDB); got != want {
+		t.Errorf("after %d kills the store differs from a clean run", kills)
+		os.WriteFile(filepath.Join(t.TempDir(), "got.json"), []byte(got), 0o644)
+	}
+	t.Logf("%d SIGKILLs, clean run %v", kills, cleanDuration)
+}
+
+// dump returns a store's state as JSON, without wall-clock stamps.
+func dump(t *testing.T, path string) string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	devs, err := st.Devices(ctx, store.DeviceQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leases, err := st.Leases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cps, err := st.Checkpoints(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cps {
+		cps[i].Updated = time.Time{}
+	}
+	b, err := json.MarshalIndent(struct {
+		Devices     []asset.Device
+		Leases      []asset.Lease
+		Checkpoints []store.Checkpoint
+	}{devs, leases, cps}, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

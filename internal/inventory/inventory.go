@@ -1,0 +1,547 @@
+// Package inventory turns normalized network events into the device
+// inventory: it resolves which device an address belongs to at an event's
+// time (MAC identity from DHCP leases, else the internal IP), merges what
+// each event says about a device (hostnames, software, services, names it
+// looks up), resolves the vendor from the OUI registry and classifies the
+// device with the fingerprint corpus.
+//
+// An Inventory is owned by one goroutine (the shard owner) and is not safe
+// for concurrent use. It does no I/O: the caller loads it from the store,
+// applies events, and collects the changed state with Flush to commit it
+// together with the source checkpoint.
+package inventory
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vigil-iomt/vigil/internal/asset"
+	"github.com/vigil-iomt/vigil/internal/event"
+	"github.com/vigil-iomt/vigil/internal/fingerprint"
+)
+
+// Bounds on per-device sets, so that a noisy device cannot grow without limit.
+const (
+	maxHostnames  = 16
+	maxIPs        = 64
+	maxSoftware   = 64
+	maxServices   = 128
+	maxClients    = 128
+	maxDNSNames   = 256
+	maxTLSServers = 128
+)
+
+// VendorLookup resolves the organisation a MAC address block is registered to.
+type VendorLookup interface {
+	Lookup(mac net.HardwareAddr) (org string, ok bool)
+}
+
+// Classifier decides what a device is from its signals.
+type Classifier interface {
+	Classify(d *asset.Device) fingerprint.Result
+}
+
+// Options configure an Inventory.
+type Options struct {
+	// Internal lists the networks whose addresses are devices of the
+	// hospital. Addresses outside them are peers, never devices.
+	Internal []netip.Prefix
+	// Vendors resolves OUI vendors; nil leaves Vendor empty.
+	Vendors VendorLookup
+	// Classifier classifies devices; nil leaves them unclassified.
+	Classifier Classifier
+	Logger     *slog.Logger
+}
+
+// DefaultInternal is RFC 1918 and RFC 4193 address space.
+var DefaultInternal = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("fc00::/7"),
+}
+
+// Inventory is the in-memory device state of one shard.
+type Inventory struct {
+	opts Options
+
+	devices map[string]*deviceState // by device ID
+	byKey   map[string]*deviceState // by identity key
+	leases  map[netip.Addr][]*asset.Lease
+
+	dirtyDevices map[string]struct{}
+	deleted      map[string]struct{}
+	dirtyLeases  map[*asset.Lease]struct{}
+}
+
+type deviceState struct {
+	asset.Device
+	// reclassify is set when a signal the classifier reads has changed.
+	reclassify bool
+}
+
+// New returns an empty inventory.
+func New(opts Options) (*Inventory, error) {
+	if opts.Internal == nil {
+		opts.Internal = DefaultInternal
+	}
+	for _, p := range opts.Internal {
+		if !p.IsValid() {
+			return nil, errors.New("inventory: invalid internal network prefix")
+		}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Inventory{
+		opts:         opts,
+		devices:      make(map[string]*deviceState),
+		byKey:        make(map[string]*deviceState),
+		leases:       make(map[netip.Addr][]*asset.Lease),
+		dirtyDevices: make(map[string]struct{}),
+		deleted:      make(map[string]struct{}),
+		dirtyLeases:  make(map[*asset.Lease]struct{}),
+	}, nil
+}
+
+// Load restores state read from the store. It must be called before any
+// event is applied.
+func (inv *Inventory) Load(devices []asset.Device, leases []asset.Lease) {
+	for _, d := range devices {
+		s := &deviceState{Device: d}
+		inv.devices[d.ID] = s
+		inv.byKey[d.Key] = s
+	}
+	for i := range leases {
+		l := leases[i]
+		ip, err := netip.ParseAddr(l.IP)
+		if err != nil {
+			inv.opts.Logger.Warn("inventory: skipping stored lease with bad IP", "ip", l.IP)
+			continue
+		}
+		inv.leases[ip] = append(inv.leases[ip], &l)
+	}
+	for _, ls := range inv.leases {
+		sortLeases(ls)
+	}
+}
+
+// Len returns the number of devices.
+func (inv *Inventory) Len() int { return len(inv.devices) }
+
+// Devices returns a copy of every device, ordered by ID.
+func (inv *Inventory) Devices() []asset.Device {
+	out := make([]asset.Device, 0, len(inv.devices))
+	for _, s := range inv.devices {
+		out = append(out, s.Device)
+	}
+	slices.SortFunc(out, func(a, b asset.Device) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// IsInternal reports whether addr lies in the hospital's networks.
+func (inv *Inventory) IsInternal(addr netip.Addr) bool {
+	if !addr.IsValid() {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range inv.opts.Internal {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// Apply folds one event into the inventory.
+func (inv *Inventory) Apply(ev event.Event) {
+	switch e := ev.(type) {
+	case *event.DHCP:
+		inv.applyDHCP(e)
+	case *event.Conn:
+		inv.applyConn(e)
+	case *event.DNS:
+		if d := inv.deviceAt(e.OrigH, e.TS); d != nil {
+			if q := normalizeName(e.Query); q != "" && addString(&d.DNSNames, q, maxDNSNames) {
+				d.reclassify = true
+			}
+		}
+	case *event.SSL:
+		if d := inv.deviceAt(e.OrigH, e.TS); d != nil {
+			if sni := normalizeName(e.ServerName); sni != "" && addString(&d.TLSServers, sni, maxTLSServers) {
+				d.reclassify = true
+			}
+		}
+		inv.deviceAt(e.RespH, e.TS)
+	case *event.Software:
+		if d := inv.deviceAt(e.Host, e.TS); d != nil {
+			if addSoftware(&d.Software, e) {
+				d.reclassify = true
+			}
+		}
+	case *event.KnownHost:
+		inv.deviceAt(e.Host, e.TS)
+	case *event.KnownService:
+		if d := inv.deviceAt(e.Host, e.TS); d != nil {
+			names := e.Services
+			if len(names) == 0 {
+				names = []string{""}
+			}
+			for _, n := range names {
+				if addService(&d.Services, asset.Service{Port: e.Port, Proto: e.Proto, Name: strings.ToLower(n)}, maxServices) {
+					d.reclassify = true
+				}
+			}
+		}
+	}
+}
+
+func (inv *Inventory) applyDHCP(e *event.DHCP) {
+	if len(e.MAC) == 0 {
+		// Without a MAC the exchange says nothing about identity; the
+		// address, if internal, is still a device.
+		if d := inv.deviceAt(e.AssignedAddr, e.TS); d != nil {
+			inv.addHostname(d, e.HostName)
+		}
+		return
+	}
+	mac := e.MAC.String()
+	d := inv.device("mac:"+mac, e.TS)
+	if addString(&d.MACs, mac, 8) {
+		if inv.opts.Vendors != nil {
+			if org, ok := inv.opts.Vendors.Lookup(e.MAC); ok {
+				d.Vendor = org
+			}
+		}
+		d.reclassify = true
+	}
+	inv.addHostname(d, e.HostName)
+	if e.ClientSoftware != "" && d.DHCPVendorClass != e.ClientSoftware {
+		d.DHCPVendorClass = e.ClientSoftware
+		d.reclassify = true
+	}
+	// The address the exchange gives the client or, for a renewal or an
+	// INFORM, the address the client already holds.
+	ip := e.AssignedAddr
+	if !ip.IsValid() || ip.IsUnspecified() {
+		ip = e.ClientAddr
+	}
+	if !ip.IsValid() || ip.IsUnspecified() {
+		return
+	}
+	ip = ip.Unmap()
+	end := e.TS.Add(e.LeaseTime)
+	inv.recordLease(mac, ip, e.TS, end)
+	touchIP(&d.Device, ip, e.TS)
+	// An address seen before its first lease was a device keyed by IP; the
+	// lease tells whose it was, so that device is folded into this one.
+	if ipDev, ok := inv.byKey["ip:"+ip.String()]; ok {
+		inv.merge(d, ipDev)
+	}
+}
+
+func (inv *Inventory) addHostname(d *deviceState, name string) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return
+	}
+	if addString(&d.Hostnames, name, maxHostnames) {
+		d.reclassify = true
+	}
+}
+
+// recordLease extends the current lease of (mac, ip) or starts a new one; a
+// new holder of the address ends the previous holder's lease.
+func (inv *Inventory) recordLease(mac string, ip netip.Addr, ts, end time.Time) {
+	ls := inv.leases[ip]
+	if cur := leaseAt(ls, ts); cur != nil && cur.MAC == mac {
+		if end.After(cur.End) {
+			cur.End = end
+			inv.dirtyLeases[cur] = struct{}{}
+		}
+		return
+	}
+	l := &asset.Lease{MAC: mac, IP: ip.String(), Start: ts.UTC(), End: end.UTC()}
+	ls = append(ls, l)
+	sortLeases(ls)
+	inv.leases[ip] = ls
+	inv.dirtyLeases[l] = struct{}{}
+	// The lease before this one ends no later than this one's start.
+	for i, x := range ls {
+		if x == l && i > 0 && ls[i-1].End.After(l.Start) {
+			ls[i-1].End = l.Start
+			inv.dirtyLeases[ls[i-1]] = struct{}{}
+		}
+	}
+}
+
+// leaseAt returns the lease in force at ts: the latest one that started at
+// or before ts, or, for a time before any lease, the earliest one (the
+// holder had the address before the log began).
+func leaseAt(ls []*asset.Lease, ts time.Time) *asset.Lease {
+	if len(ls) == 0 {
+		return nil
+	}
+	i, _ := slices.BinarySearchFunc(ls, ts, func(l *asset.Lease, t time.Time) int {
+		if l.Start.After(t) {
+			return 1
+		}
+		return -1
+	})
+	if i == 0 {
+		return ls[0]
+	}
+	return ls[i-1]
+}
+
+func sortLeases(ls []*asset.Lease) {
+	slices.SortStableFunc(ls, func(a, b *asset.Lease) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.MAC, b.MAC)
+	})
+}
+
+func (inv *Inventory) applyConn(e *event.Conn) {
+	orig := inv.deviceAt(e.OrigH, e.TS)
+	var resp *deviceState
+	if respondedTo(e) {
+		resp = inv.deviceAt(e.RespH, e.TS)
+	}
+	if !established(e) {
+		return
+	}
+	svc := asset.Service{Port: e.RespP, Proto: e.Proto, Name: firstService(e.Service)}
+	if orig != nil && addService(&orig.Clients, svc, maxClients) {
+		orig.reclassify = true
+	}
+	if resp != nil && addService(&resp.Services, svc, maxServices) {
+		resp.reclassify = true
+	}
+}
+
+// respondedTo reports whether the responder answered, so that it exists.
+// Probes of unused addresses (S0, no reply) must not invent devices.
+func respondedTo(e *event.Conn) bool {
+	if e.RespPkts > 0 || e.RespBytes > 0 {
+		return true
+	}
+	switch e.ConnState {
+	case "SF", "S1", "S2", "S3", "RSTO", "RSTR", "REJ", "RSTRH", "SHR":
+		return true
+	}
+	return false
+}
+
+// established reports whether a connection got far enough to say the
+// responder offers a service on the port.
+func established(e *event.Conn) bool {
+	switch e.ConnState {
+	case "SF", "S1", "S2", "S3", "RSTO", "RSTR":
+		return true
+	}
+	return e.Proto != "tcp" && e.RespPkts > 0
+}
+
+func firstService(s string) string {
+	s = strings.ToLower(s)
+	if i := strings.IndexByte(s, ','); i >= 0 {
+		s = s[:i]
+	}
+	if s == "-" {
+		return ""
+	}
+	return s
+}
+
+// deviceAt returns the device that held addr at ts, creating it when addr
+// is internal and unknown; nil for external or invalid addresses.
+func (inv *Inventory) deviceAt(addr netip.Addr, ts time.Time) *deviceState {
+	if !inv.IsInternal(addr) {
+		return nil
+	}
+	addr = addr.Unmap()
+	var d *deviceState
+	if l := leaseAt(inv.leases[addr], ts); l != nil {
+		d = inv.device("mac:"+l.MAC, ts)
+	} else {
+		d = inv.device("ip:"+addr.String(), ts)
+	}
+	touchIP(&d.Device, addr, ts)
+	return d
+}
+
+// device returns the device with the identity key, creating it, and marks
+// it seen at ts.
+func (inv *Inventory) device(key string, ts time.Time) *deviceState {
+	ts = ts.UTC()
+	d, ok := inv.byKey[key]
+	if !ok {
+		d = &deviceState{Device: asset.Device{
+			ID:          asset.IDForKey(key),
+			Key:         key,
+			Class:       fingerprint.Unknown,
+			Criticality: asset.CriticalityUnknown,
+			FirstSeen:   ts,
+			LastSeen:    ts,
+		}, reclassify: true}
+		inv.byKey[key] = d
+		inv.devices[d.ID] = d
+		delete(inv.deleted, d.ID)
+	}
+	if ts.Before(d.FirstSeen) {
+		d.FirstSeen = ts
+	}
+	if ts.After(d.LastSeen) {
+		d.LastSeen = ts
+	}
+	inv.dirtyDevices[d.ID] = struct{}{}
+	return d
+}
+
+// merge folds src into dst and removes src.
+func (inv *Inventory) merge(dst, src *deviceState) {
+	if dst == src {
+		return
+	}
+	for _, m := range src.MACs {
+		addString(&dst.MACs, m, 8)
+	}
+	for _, ip := range src.IPs {
+		mergeIP(&dst.Device, ip)
+	}
+	for _, h := range src.Hostnames {
+		addString(&dst.Hostnames, h, maxHostnames)
+	}
+	for _, s := range src.Software {
+		mergeSoftware(&dst.Software, s)
+	}
+	for _, s := range src.Services {
+		addService(&dst.Services, s, maxServices)
+	}
+	for _, s := range src.Clients {
+		addService(&dst.Clients, s, maxClients)
+	}
+	for _, n := range src.DNSNames {
+		addString(&dst.DNSNames, n, maxDNSNames)
+	}
+	for _, n := range src.TLSServers {
+		addString(&dst.TLSServers, n, maxTLSServers)
+	}
+	if src.FirstSeen.Before(dst.FirstSeen) {
+		dst.FirstSeen = src.FirstSeen
+	}
+	if src.LastSeen.After(dst.LastSeen) {
+		dst.LastSeen = src.LastSeen
+	}
+	if dst.CriticalityOverride == "" {
+		dst.CriticalityOverride = src.CriticalityOverride
+	}
+	dst.reclassify = true
+	inv.dirtyDevices[dst.ID] = struct{}{}
+	delete(inv.byKey, src.Key)
+	delete(inv.devices, src.ID)
+	delete(inv.dirtyDevices, src.ID)
+	inv.deleted[src.ID] = struct{}{}
+}
+
+// Changes is the state changed since the last Flush.
+type Changes struct {
+	Devices []asset.Device
+	Deleted []string
+	Leases  []asset.Lease
+}
+
+// Flush reclassifies the devices whose signals changed and returns every
+// device and lease changed since the previous Flush, in a deterministic
+// order. The returned values are copies the caller may keep.
+func (inv *Inventory) Flush() Changes {
+	var ch Changes
+	for id := range inv.dirtyDevices {
+		d := inv.devices[id]
+		if d.reclassify {
+			inv.classify(d)
+			d.reclassify = false
+		}
+		ch.Devices = append(ch.Devices, cloneDevice(&d.Device))
+	}
+	slices.SortFunc(ch.Devices, func(a, b asset.Device) int { return cmp.Compare(a.ID, b.ID) })
+	for id := range inv.deleted {
+		ch.Deleted = append(ch.Deleted, id)
+	}
+	slices.Sort(ch.Deleted)
+	for l := range inv.dirtyLeases {
+		ch.Leases = append(ch.Leases, *l)
+	}
+	slices.SortFunc(ch.Leases, func(a, b asset.Lease) int {
+		return cmp.Or(cmp.Compare(a.MAC, b.MAC), cmp.Compare(a.IP, b.IP), a.Start.Compare(b.Start))
+	})
+	clear(inv.dirtyDevices)
+	clear(inv.deleted)
+	clear(inv.dirtyLeases)
+	return ch
+}
+
+func (inv *Inventory) classify(d *deviceState) {
+	if inv.opts.Classifier == nil {
+		return
+	}
+	r := inv.opts.Classifier.Classify(&d.Device)
+	d.Class = r.Class
+	d.ClassConfidence = r.Confidence
+	d.ClassEvidence = r.Evidence
+	if r.Manufacturer != "" {
+		d.Manufacturer = r.Manufacturer
+	}
+	if r.Model != "" {
+		d.Model = r.Model
+	}
+	d.Criticality = fingerprint.CriticalityOf(d.Class)
+	if d.CriticalityOverride != "" {
+		d.Criticality = d.CriticalityOverride
+	}
+}
+
+// SetCriticality overrides (or, with an empty level, clears the override
+// of) a device's criticality.
+func (inv *Inventory) SetCriticality(id string, c asset.Criticality) error {
+	d, ok := inv.devices[id]
+	if !ok {
+		return fmt.Errorf("inventory: device %s: %w", id, ErrUnknownDevice)
+	}
+	if c != "" && !c.Valid() {
+		return fmt.Errorf("inventory: criticality %q is not one of %v", c, asset.Criticalities)
+	}
+	d.CriticalityOverride = c
+	d.Criticality = fingerprint.CriticalityOf(d.Class)
+	if c != "" {
+		d.Criticality = c
+	}
+	inv.dirtyDevices[id] = struct{}{}
+	return nil
+}
+
+// ErrUnknownDevice is returned for an ID the inventory does not hold.
+var ErrUnknownDevice = errors.New("unknown device")
+
+func cloneDevice(d *asset.Device) asset.Device {
+	c := *d
+	c.MACs = slices.Clone(d.MACs)
+	c.IPs = slices.Clone(d.IPs)
+	c.Hostnames = slices.Clone(d.Hostnames)
+	c.ClassEvidence = slices.Clone(d.ClassEvidence)
+	c.Software = slices.Clone(d.Software)
+	c.Services = slices.Clone(d.Services)
+	c.Clients = slices.Clone(d.Clients)
+	c.DNSNames = slices.Clone(d.DNSNames)
+	c.TLSServers = slices.Clone(d.TLSServers)
+	return c
+}

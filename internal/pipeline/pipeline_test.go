@@ -1,0 +1,325 @@
+package pipeline
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-iomt/vigil/fingerprints"
+	"github.com/vigil-iomt/vigil/internal/asset"
+	"github.com/vigil-iomt/vigil/internal/fingerprint"
+	"github.com/vigil-iomt/vigil/internal/inventory"
+	"github.com/vigil-iomt/vigil/internal/oui"
+	"github.com/vigil-iomt/vigil/internal/store"
+	"github.com/vigil-iomt/vigil/internal/store/sqlite"
+)
+
+// harness is a store plus a function that runs one ingest with a fresh
+// inventory loaded from it, as a new process would.
+type harness struct {
+	t     *testing.T
+	store store.Store
+	ouis  []string
+	batch int
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "vigil.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &harness{t: t, store: st, ouis: []string{"testdata/manuf"}, batch: 3}
+}
+
+func (h *harness) ingest(paths ...string) *Summary {
+	h.t.Helper()
+	ctx := context.Background()
+	var vendors inventory.VendorLookup
+	if len(h.ouis) > 0 {
+		reg, err := oui.Load(h.ouis...)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		vendors = reg
+	}
+	corpus, err := fingerprint.Load(fingerprints.FS)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	inv, err := inventory.New(inventory.Options{Vendors: vendors, Classifier: corpus})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	devs, err := h.store.Devices(ctx, store.DeviceQuery{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	leases, err := h.store.Leases(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	inv.Load(devs, leases)
+	ing, err := New(Options{Store: h.store, Inventory: inv, BatchSize: h.batch})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	sum, err := ing.Zeek(ctx, paths)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return sum
+}
+
+// snapshot is the store's whole state as JSON, checkpoint clocks removed.
+func (h *harness) snapshot() string {
+	h.t.Helper()
+	ctx := context.Background()
+	devs, err := h.store.Devices(ctx, store.DeviceQuery{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	leases, err := h.store.Leases(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cps, err := h.store.Checkpoints(ctx)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for i := range cps {
+		cps[i].Updated = time.Time{}
+	}
+	b, err := json.MarshalIndent(struct {
+		Devices     []asset.Device
+		Leases      []asset.Lease
+		Checkpoints []store.Checkpoint
+	}{devs, leases, cps}, "", " ")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return string(b)
+}
+
+func (h *harness) devicesByKey() map[string]asset.Device {
+	h.t.Helper()
+	devs, err := h.store.Devices(context.Background(), store.DeviceQuery{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	m := map[string]asset.Device{}
+	for _, d := range devs {
+		m[d.Key] = d
+	}
+	return m
+}
+
+func TestHospitalFixture(t *testing.T) {
+	h := newHarness(t)
+	sum := h.ingest("testdata/hospital")
+	if sum.Rejected != 0 || sum.Accepted != 4+8+1+1 {
+		t.Fatalf("accepted %d rejected %d (errors %v), want 14 and 0", sum.Accepted, sum.Rejected, sum.Errors)
+	}
+	if sum.Files[0].Path != filepath.Join("testdata/hospital", "dhcp.log") {
+		t.Errorf("first file %s, want dhcp.log first", sum.Files[0].Path)
+	}
+	devs := h.devicesByKey()
+	var keys []string
+	for k := range devs {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	wantKeys := []string{"ip:10.1.0.20", "ip:10.1.0.50", "ip:10.30.0.4", "ip:fd00::1", "ip:fd00::5",
+		"mac:00:09:fb:00:00:01", "mac:00:1b:63:00:00:02", "mac:3c:52:82:00:00:03"}
+	if !slices.Equal(keys, wantKeys) {
+		t.Fatalf("device keys\n got %v\nwant %v", keys, wantKeys)
+	}
+
+	monitor := devs["mac:00:09:fb:00:00:01"]
+	if monitor.Vendor != "Philips Patient Monitoring" || !slices.Equal(monitor.Hostnames, []string{"MON-ICU-01"}) ||
+		monitor.DHCPVendorClass != "PhilipsMonitor" {
+		t.Errorf("monitor identity: %+v", monitor)
+	}
+	if got := ipList(monitor); !slices.Equal(got, []string{"10.20.1.10", "10.20.1.11"}) {
+		t.Errorf("monitor IPs %v", got)
+	}
+	// 10.20.1.10 at t=2000 was the monitor's; at t=6000 the pump's.
+	if !slices.ContainsFunc(monitor.Clients, func(s asset.Service) bool { return s.Port == 2575 }) {
+		t.Errorf("monitor clients %v, want HL7 2575 from its first lease", monitor.Clients)
+	}
+	pump := devs["mac:3c:52:82:00:00:03"]
+	if !slices.ContainsFunc(pump.Clients, func(s asset.Service) bool { return s.Port == 2575 }) || pump.LastSeen.Unix() != 1772409600+6000 {
+		t.Errorf("pump: clients %v last seen %v", pump.Clients, pump.LastSeen)
+	}
+	if !slices.Contains(monitor.DNSNames, "telemetry.vendor-cloud.example") {
+		t.Errorf("monitor DNS names %v", monitor.DNSNames)
+	}
+	// The workstation's connection before its first lease is still its own.
+	ws := devs["mac:00:1b:63:00:00:02"]
+	if ws.FirstSeen.Unix() != 1772409600+500 {
+		t.Errorf("workstation first seen %v, want the conn before its lease", ws.FirstSeen)
+	}
+	server := devs["ip:10.1.0.20"]
+	wantSvc := []asset.Service{{Port: 443, Proto: "tcp", Name: "ssl"}, {Port: 2575, Proto: "tcp"}}
+	if !slices.Equal(server.Services, wantSvc) {
+		t.Errorf("server services %v, want %v (the REJ on 23 is not a service)", server.Services, wantSvc)
+	}
+	pacs := devs["ip:10.1.0.50"]
+	if len(pacs.Software) != 1 || pacs.Software[0].Name != "Orthanc" || pacs.Software[0].Version != "1.12.3" {
+		t.Errorf("pacs software %+v", pacs.Software)
+	}
+	if _, ok := devs["ip:10.99.0.1"]; ok {
+		t.Error("an unanswered probe created a device")
+	}
+	leases, err := h.store.Leases(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(leases) != 4 {
+		t.Errorf("leases %+v, want 4", leases)
+	}
+	for _, l := range leases {
+		if l.IP == "10.20.1.10" && l.MAC == "00:09:fb:00:00:01" && l.End.Unix() != 1772409600+3000 {
+			t.Errorf("monitor's lease of 10.20.1.10 ends %v, want when the pump took the address", l.End)
+		}
+	}
+}
+
+func ipList(d asset.Device) []string {
+	var out []string
+	for _, ip := range d.IPs {
+		out = append(out, ip.IP)
+	}
+	return out
+}
+
+func TestReingestAddsNothing(t *testing.T) {
+	h := newHarness(t)
+	h.ingest("testdata/hospital")
+	before := h.snapshot()
+	sum := h.ingest("testdata/hospital")
+	if sum.Read != 0 {
+		t.Errorf("re-ingest read %d records, want 0", sum.Read)
+	}
+	if after := h.snapshot(); after != before {
+		t.Errorf("re-ingest changed the store")
+	}
+}
+
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+func TestGrownFileResumes(t *testing.T) {
+	dir := copyDir(t, "testdata/hospital")
+	conn := filepath.Join(dir, "conn.log")
+	full, err := os.ReadFile(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(full), "\n")
+	// Write the file up to its 4th record, ingest, then let it grow.
+	cut := strings.Join(lines[:12], "")
+	if err := os.WriteFile(conn, []byte(cut), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	h.ingest(dir)
+	if err := os.WriteFile(conn, full, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := h.ingest(dir)
+	if sum.ByLog["conn"] != 4 || sum.Read != 4 {
+		t.Errorf("after growth read %d (conn %d), want the 4 new records", sum.Read, sum.ByLog["conn"])
+	}
+	clean := newHarness(t)
+	clean.ingest("testdata/hospital")
+	if h.snapshotDevices() != clean.snapshotDevices() {
+		t.Error("grown-file ingest differs from a clean ingest")
+	}
+}
+
+func (h *harness) snapshotDevices() string {
+	devs, err := h.store.Devices(context.Background(), store.DeviceQuery{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	b, _ := json.Marshal(devs)
+	return string(b)
+}
+
+func TestRotatedFileIsRecognised(t *testing.T) {
+	dir := copyDir(t, "testdata/hospital")
+	h := newHarness(t)
+	h.ingest(dir)
+	// Rotation renames and compresses the log.
+	conn := filepath.Join(dir, "conn.log")
+	raw, err := os.ReadFile(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(raw)
+	zw.Close()
+	if err := os.WriteFile(filepath.Join(dir, "conn.00:00:00-01:00:00.log.gz"), gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(conn)
+	if sum := h.ingest(dir); sum.Read != 0 {
+		t.Errorf("rotated copy read %d records, want 0", sum.Read)
+	}
+}
+
+func TestMalformedLinesKeepTheGoodOnes(t *testing.T) {
+	dir := copyDir(t, "testdata/hospital")
+	conn := filepath.Join(dir, "conn.log")
+	raw, err := os.ReadFile(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	// Line 10 gets a bad timestamp, line 12 loses fields, and garbage ends the file.
+	lines[9] = strings.Replace(lines[9], "1772411600.000000", "yesterday", 1)
+	lines[11] = "1772415700.000000\tC4\t10.20.1.11\n"
+	bad := strings.Join(lines, "") + "\x00\x01\x02garbage\xff\n"
+	if err := os.WriteFile(conn, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	sum := h.ingest(dir)
+	if sum.Rejected != 3 {
+		t.Fatalf("rejected %d, want 3; errors %v", sum.Rejected, sum.Errors)
+	}
+	for _, want := range []string{conn + ":10:", conn + ":12:", conn + ":18:"} {
+		if !slices.ContainsFunc(sum.Errors, func(e string) bool { return strings.HasPrefix(e, want) }) {
+			t.Errorf("no error at %s in %v", want, sum.Errors)
+		}
+	}
+	if sum.ByLog["conn"] != 6 {
+		t.Errorf("conn accepted %d, want the 6 good lines", sum.ByLog["conn"])
+	}
+}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrInvalidBatch is returned (wrapped) by Commit when a batch is rejected
+// before anything is written: retrying the same batch cannot succeed.
+var ErrInvalidBatch = errors.New("invalid batch")
+
+// MinTime and MaxTime bound the non-zero times a backend stores exactly
+// (Unix nanoseconds in an int64). Lease and checkpoint times outside
+// [MinTime, MaxTime] are rejected by Validate; the zero time is allowed.
+var (
+	MinTime = time.Unix(0, math.MinInt64+1).UTC()
+	MaxTime = time.Unix(0, math.MaxInt64).UTC()
+)
+
+// Validate reports every problem that makes b unstorable, joined, each
+// with its position, all wrapping ErrInvalidBatch. A nil batch is valid.
+//
+// Identities must be non-empty; strings stored in columns (IDs, keys,
+// class, criticality, vendor, MAC, IP, source, head hash) must be valid
+// UTF-8 without NUL bytes, which PostgreSQL cannot store in text; lease and
+// checkpoint times must be zero or within [MinTime, MaxTime]; counters must
+// not be negative; an ID may not be both written and deleted in one batch.
+// Repeated IDs, leases or sources are valid: the last occurrence wins.
+func (b *Batch) Validate() error {
+	if b == nil {
+		return nil
+	}
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalidBatch}, args...)...))
+	}
+	written := make(map[string]bool, len(b.Devices))
+	for i := range b.Devices {
+		d := &b.Devices[i]
+		if d.ID == "" {
+			bad("devices[%d]: empty id", i)
+		}
+		if d.Key == "" {
+			bad("devices[%d] %q: empty key", i, d.ID)
+		}
+		for _, f := range []struct{ name, v string }{
+			{"id", d.ID}, {"key", d.Key}, {"class", d.Class},
+			{"criticality", string(d.Criticality)}, {"vendor", d.Vendor},
+		} {
+			if !validText(f.v) {
+				bad("devices[%d]: %s %q is not valid UTF-8 without NUL", i, f.name, f.v)
+			}
+		}
+		written[d.ID] = true
+	}
+	for i, id := range b.DeleteDevices {
+		switch {
+		case id == "":
+			bad("delete_devices[%d]: empty id", i)
+		case !validText(id):
+			bad("delete_devices[%d]: id %q is not valid UTF-8 without NUL", i, id)
+		case written[id]:
+			bad("delete_devices[%d]: device %q is also written by the batch", i, id)
+		}
+	}
+	for i, l := range b.Leases {
+		if l.MAC == "" || l.IP == "" {
+			bad("leases[%d]: empty mac or ip (%q, %q)", i, l.MAC, l.IP)
+		}
+		if !validText(l.MAC) || !validText(l.IP) {
+			bad("leases[%d]: mac %q or ip %q is not valid UTF-8 without NUL", i, l.MAC, l.IP)
+		}
+		if !timeInRange(l.Start) {
+			bad("leases[%d]: start %s out of range", i, l.Start)
+		}
+		if !timeInRange(l.End) {
+			bad("leases[%d]: end %s out of range", i, l.End)
+		}
+	}
+	for i, c := range b.Checkpoints {
+		if c.Source == "" {
+			bad("checkpoints[%d]: empty source", i)
+		}
+		if !validText(c.Source) || !validText(c.HeadHash) {
+			bad("checkpoints[%d]: source %q or head hash is not valid UTF-8 without NUL", i, c.Source)
+		}
+		if c.HeadLen < 0 || c.Offset < 0 || c.Line < 0 || c.Records < 0 || c.Rejected < 0 {
+			bad("checkpoints[%d] %q: negative head length, offset, line or count", i, c.Source)
+		}
+		if !timeInRange(c.Updated) {
+			bad("checkpoints[%d] %q: updated %s out of range", i, c.Source, c.Updated)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+func timeInRange(t time.Time) bool {
+	return t.IsZero() || (!t.Before(MinTime) && !t.After(MaxTime))
+}

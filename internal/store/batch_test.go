@@ -1,0 +1,61 @@
+package store
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-iomt/vigil/internal/asset"
+)
+
+func TestBatchValidate(t *testing.T) {
+	t0 := time.Date(2025, 3, 14, 9, 26, 53, 589793238, time.UTC)
+	tests := []struct {
+		name string
+		b    *Batch
+		want []string // substrings of the error, one per problem; none: valid
+	}{
+		{"nil", nil, nil},
+		{"empty", &Batch{}, nil},
+		{"valid", &Batch{
+			Devices:       []asset.Device{{ID: "dev-1", Key: "mac:1", Hostnames: []string{"evil\x00"}}, {ID: "dev-1", Key: "mac:1"}},
+			DeleteDevices: []string{"dev-2", "dev-2"},
+			Leases:        []asset.Lease{{MAC: "m", IP: "i", Start: t0}},
+			Checkpoints:   []Checkpoint{{Source: "/log/a", Updated: MaxTime}, {Source: "/log/b", Updated: MinTime}},
+		}, nil},
+		{"device identity", &Batch{Devices: []asset.Device{{Key: "k"}, {ID: "d"}}},
+			[]string{"devices[0]: empty id", `devices[1] "d": empty key`}},
+		{"device columns", &Batch{Devices: []asset.Device{{ID: "d", Key: "k", Class: "a\x00", Vendor: "\xff"}}},
+			[]string{"devices[0]: class", "devices[0]: vendor"}},
+		{"written and deleted", &Batch{Devices: []asset.Device{{ID: "d", Key: "k"}}, DeleteDevices: []string{"x", "d", ""}},
+			[]string{`delete_devices[1]: device "d" is also written`, "delete_devices[2]: empty id"}},
+		{"lease", &Batch{Leases: []asset.Lease{{IP: "i"}, {MAC: "m", IP: "i", End: MaxTime.Add(1)}}},
+			[]string{"leases[0]: empty mac", "leases[1]: end"}},
+		{"checkpoint", &Batch{Checkpoints: []Checkpoint{{}, {Source: "s", Rejected: -1}, {Source: "t", Updated: MinTime.Add(-1)}}},
+			[]string{"checkpoints[0]: empty source", `checkpoints[1] "s": negative`, `checkpoints[2] "t": updated`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.b.Validate()
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("Validate: %v, want nil", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrInvalidBatch) {
+				t.Fatalf("Validate: %v, want ErrInvalidBatch", err)
+			}
+			got := strings.Split(err.Error(), "\n")
+			if len(got) != len(tt.want) {
+				t.Fatalf("Validate: got %d problems %q, want %d", len(got), got, len(tt.want))
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("problem %d: got %q, want it to contain %q", i, got[i], w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,318 @@
+// Package postgres is the shared store.Store backend: PostgreSQL through
+// pgx (pgxpool), for several workers reading and writing one state.
+//
+// It owns the PostgreSQL schema (migrations/, applied with goose in Open
+// under a session advisory lock, so concurrent workers starting together
+// migrate once) and the SQL. The store lives in the first schema of the
+// connection's search_path, which a URL can set (…?search_path=vigil);
+// Open does not create that schema. The package must not interpret what it
+// stores, and must never log or return the connection URL, which may hold
+// a password.
+//
+// Commit writes each table with one multi-row upsert: from unnest()ed
+// array parameters for small batches, from a temporary table filled by
+// COPY for large ones (see write.go and BenchmarkCommitMode, which also
+// measures a pgx.Batch of single-row upserts, slower at every scale).
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/vigil-iomt/vigil/internal/asset"
+	"github.com/vigil-iomt/vigil/internal/store"
+	"github.com/vigil-iomt/vigil/internal/store/internal/codec"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options configures Open. The zero value is ready to use.
+type Options struct {
+	// Logger receives migration and commit logs; nil discards them.
+	Logger *slog.Logger
+	// MaxConns bounds the connection pool; 0 keeps the URL's pool_max_conns
+	// or pgxpool's default, max(4, number of CPUs).
+	MaxConns int32
+
+	// mode overrides how Commit writes rows, for benchmarks only.
+	mode commitMode
+}
+
+// Store is a PostgreSQL-backed store.Store. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+	mode commitMode
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open connects to the database at url (a postgres:// URL or a key=value
+// DSN; a search_path parameter selects the schema, which must exist) and
+// migrates that schema to the current version.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		// Keep the URL, even redacted, out of the message: only the cause.
+		if cause := errors.Unwrap(err); cause != nil {
+			return nil, fmt.Errorf("postgres: open: parse connection URL: %w", cause)
+		}
+		return nil, errors.New("postgres: open: cannot parse the connection URL")
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	s := &Store{pool: pool, log: log, mode: opts.mode}
+	if err := s.migrate(ctx, cfg); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	return s, nil
+}
+
+func (s *Store) migrate(ctx context.Context, cfg *pgxpool.Config) error {
+	var schema *string
+	if err := s.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return err
+	}
+	if schema == nil {
+		return errors.New("no schema of the search_path exists: create it first")
+	}
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	// The advisory lock is database-wide: derive its ID from the schema so
+	// that stores in different schemas migrate independently.
+	h := fnv.New64a()
+	h.Write([]byte("vigil-store-migrate:" + *schema))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	db := stdlib.OpenDB(*cfg.ConnConfig.Copy())
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true), goose.WithSlog(s.log))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate schema %q: %w", *schema, err)
+	}
+	for _, r := range res {
+		s.log.Info("postgres: migration applied", "schema", *schema, "version", r.Source.Version, "duration", r.Duration)
+	}
+	return nil
+}
+
+// Close closes the pool, waiting for connections in use to be released.
+// It is safe to call more than once.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Commit applies b in one transaction: deletions first (so that a device
+// may take over the key of a device the same batch deletes), then device,
+// lease and checkpoint upserts. An invalid batch is rejected with
+// store.ErrInvalidBatch before anything is written; an empty or nil batch
+// is a no-op.
+func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
+	if b == nil || b.Empty() {
+		return nil
+	}
+	rows, err := codec.Prepare(b)
+	if err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	start := time.Now()
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: commit: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // no-op after Commit
+
+	if len(rows.Deletes) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM devices WHERE id = ANY($1::text[])`, rows.Deletes); err != nil {
+			return fmt.Errorf("postgres: commit: delete devices: %w", err)
+		}
+	}
+	if err := s.mode.writer().write(ctx, tx, rows); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	s.log.Debug("store commit", "devices", len(rows.Devices), "deleted", len(rows.Deletes),
+		"leases", len(rows.Leases), "checkpoints", len(rows.Checkpoints), "duration", time.Since(start))
+	return nil
+}
+
+// Device returns the device with the given ID, or store.ErrNotFound.
+func (s *Store) Device(ctx context.Context, id string) (asset.Device, error) {
+	if !codec.Storable(id) {
+		return asset.Device{}, fmt.Errorf("postgres: device %q: %w", id, store.ErrNotFound)
+	}
+	var doc []byte
+	err := s.pool.QueryRow(ctx, `SELECT doc FROM devices WHERE id = $1`, id).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return asset.Device{}, fmt.Errorf("postgres: device %q: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return asset.Device{}, fmt.Errorf("postgres: device %q: %w", id, err)
+	}
+	d, err := codec.DecodeDevice(doc)
+	if err != nil {
+		return asset.Device{}, fmt.Errorf("postgres: device %q: decode: %w", id, err)
+	}
+	return d, nil
+}
+
+// Devices returns the devices matching q, ordered by ID, never nil.
+func (s *Store) Devices(ctx context.Context, q store.DeviceQuery) ([]asset.Device, error) {
+	if q.Limit < 0 {
+		return nil, fmt.Errorf("postgres: devices: negative limit %d", q.Limit)
+	}
+	if !codec.Storable(q.Class) {
+		return []asset.Device{}, nil
+	}
+	query, args := `SELECT doc FROM devices`, []any{}
+	if q.Class != "" {
+		args = append(args, q.Class)
+		query += ` WHERE class = $1`
+	}
+	query += ` ORDER BY id`
+	if q.Limit > 0 {
+		args = append(args, q.Limit)
+		query += fmt.Sprintf(` LIMIT $%d`, len(args))
+	}
+	rows, err := s.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: devices: %w", err)
+	}
+	defer rows.Close()
+	var docs [][]byte
+	for rows.Next() {
+		var doc []byte
+		if err := rows.Scan(&doc); err != nil {
+			return nil, fmt.Errorf("postgres: devices: %w", err)
+		}
+		docs = append(docs, doc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: devices: %w", err)
+	}
+	out, err := codec.DecodeDevices(docs)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: devices: decode: %w", err)
+	}
+	return out, nil
+}
+
+// Leases returns every lease ordered by MAC, IP and start, never nil.
+func (s *Store) Leases(ctx context.Context) ([]asset.Lease, error) {
+	rows, err := s.pool.Query(ctx, `SELECT mac, ip, start_ns, end_ns FROM leases ORDER BY mac, ip, start_ns`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: leases: %w", err)
+	}
+	defer rows.Close()
+	out := []asset.Lease{}
+	for rows.Next() {
+		var l codec.Lease
+		if err := rows.Scan(&l.MAC, &l.IP, &l.Start, &l.End); err != nil {
+			return nil, fmt.Errorf("postgres: leases: %w", err)
+		}
+		out = append(out, l.Lease())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: leases: %w", err)
+	}
+	return out, nil
+}
+
+const checkpointCols = `source, head_hash, head_len, byte_offset, line, records, rejected, updated_ns`
+
+// Checkpoint returns the checkpoint of source, or store.ErrNotFound.
+func (s *Store) Checkpoint(ctx context.Context, source string) (store.Checkpoint, error) {
+	if !codec.Storable(source) {
+		return store.Checkpoint{}, fmt.Errorf("postgres: checkpoint %q: %w", source, store.ErrNotFound)
+	}
+	c, err := s.checkpoint(ctx, `SELECT `+checkpointCols+` FROM checkpoints WHERE source = $1`, source)
+	if err != nil {
+		return store.Checkpoint{}, fmt.Errorf("postgres: checkpoint %q: %w", source, err)
+	}
+	return c, nil
+}
+
+// CheckpointByHead returns the checkpoint with the given head hash and
+// length, or store.ErrNotFound. When several match, the most recently
+// updated wins (then the smallest source): that is the file a rotation
+// renamed last.
+func (s *Store) CheckpointByHead(ctx context.Context, headHash string, headLen int) (store.Checkpoint, error) {
+	if !codec.Storable(headHash) {
+		return store.Checkpoint{}, fmt.Errorf("postgres: checkpoint by head %.16q/%d: %w", headHash, headLen, store.ErrNotFound)
+	}
+	c, err := s.checkpoint(ctx, `SELECT `+checkpointCols+` FROM checkpoints
+		WHERE head_hash = $1 AND head_len = $2 ORDER BY updated_ns DESC, source LIMIT 1`, headHash, headLen)
+	if err != nil {
+		return store.Checkpoint{}, fmt.Errorf("postgres: checkpoint by head %.16q/%d: %w", headHash, headLen, err)
+	}
+	return c, nil
+}
+
+func (s *Store) checkpoint(ctx context.Context, query string, args ...any) (store.Checkpoint, error) {
+	var c codec.Checkpoint
+	err := s.pool.QueryRow(ctx, query, args...).Scan(&c.Source, &c.HeadHash, &c.HeadLen,
+		&c.Offset, &c.Line, &c.Records, &c.Rejected, &c.Updated)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Checkpoint{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Checkpoint{}, err
+	}
+	return c.Checkpoint(), nil
+}
+
+// Checkpoints returns every checkpoint ordered by source, never nil.
+func (s *Store) Checkpoints(ctx context.Context) ([]store.Checkpoint, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+checkpointCols+` FROM checkpoints ORDER BY source`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: checkpoints: %w", err)
+	}
+	defer rows.Close()
+	out := []store.Checkpoint{}
+	for rows.Next() {
+		var c codec.Checkpoint
+		if err := rows.Scan(&c.Source, &c.HeadHash, &c.HeadLen, &c.Offset, &c.Line, &c.Records, &c.Rejected, &c.Updated); err != nil {
+			return nil, fmt.Errorf("postgres: checkpoints: %w", err)
+		}
+		out = append(out, c.Checkpoint())
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: checkpoints: %w", err)
+	}
+	return out, nil
+}
