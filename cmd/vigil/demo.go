@@ -41,9 +41,9 @@ into a fresh SQLite database there (unless --db is given), and serves the API un
 			}
 			ctx := contextOf(cmd)
 			out := cmd.OutOrStdout()
-			logs := filepath.Join(tmp, "zeek")
-			fmt.Fprintf(out, "simulating %d devices over %d hours (seed %d) into %s\n", opts.Devices, opts.Hours, opts.Seed, logs)
-			if _, err := simulate.Run(ctx, logs, opts); err != nil {
+			simDir := filepath.Join(tmp, "hospital")
+			fmt.Fprintf(out, "simulating %d devices over %d hours (seed %d) into %s\n", opts.Devices, opts.Hours, opts.Seed, simDir)
+			if _, err := simulate.Run(ctx, simDir, opts); err != nil {
 				return err
 			}
 			st, err := openStore(ctx, cfg, log)
@@ -60,7 +60,7 @@ into a fresh SQLite database there (unless --db is given), and serves the API un
 			if err != nil {
 				return err
 			}
-			sum, err := ing.Zeek(ctx, []string{logs})
+			sum, err := ing.Zeek(ctx, []string{filepath.Join(simDir, simulate.LogDir)})
 			if err != nil {
 				return err
 			}

@@ -76,7 +76,7 @@ func TestIngestAndList(t *testing.T) {
 	if _, stderr, code := vigil(t, nil, "simulate", "--out", logs, "--seed", "5", "--devices", "40", "--hours", "2"); code != 0 {
 		t.Fatalf("simulate: exit %d: %s", code, stderr)
 	}
-	out, stderr, code := vigil(t, nil, "--db", db, "ingest", "zeek", logs)
+	out, stderr, code := vigil(t, nil, "--db", db, "ingest", "zeek", filepath.Join(logs, "zeek"))
 	if code != 0 {
 		t.Fatalf("ingest: exit %d: %s\n%s", code, stderr, out)
 	}
@@ -156,6 +156,7 @@ func TestKillAndResume(t *testing.T) {
 	env := []string{"VIGIL_INGEST_BATCH_SIZE=2000"}
 	cleanDB := filepath.Join(dir, "clean.db")
 	start := time.Now()
+	logs = filepath.Join(logs, "zeek")
 	if _, stderr, code := vigil(t, env, "--db", "sqlite:"+cleanDB, "ingest", "zeek", logs); code != 0 {
 		t.Fatalf("clean ingest: %s", stderr)
 	}

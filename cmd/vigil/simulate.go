@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +17,10 @@ func newSimulateCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "simulate",
 		Short: "Write Zeek logs of a synthetic hospital network (identical for the same seed)",
-		Args:  cobra.NoArgs,
+		Long: `simulate writes the Zeek TSV logs of a synthetic hospital into OUT/zeek/ and the ground
+truth of every device (MAC, addresses over time, class, manufacturer, model, firmware)
+into OUT/truth.json. The same options always give byte-identical files.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
 				return fmt.Errorf("--out is required")
@@ -25,7 +29,8 @@ func newSimulateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote Zeek logs of %d devices over %d h to %s\n", len(truth.Devices), opts.Hours, out)
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote Zeek logs of %d devices over %d h to %s and the ground truth to %s\n",
+				len(truth.Devices), opts.Hours, filepath.Join(out, simulate.LogDir), filepath.Join(out, "truth.json"))
 			return nil
 		},
 	}

@@ -168,11 +168,13 @@ func (inv *Inventory) Apply(ev event.Event) {
 	case *event.Conn:
 		inv.applyConn(e)
 	case *event.DNS:
+		q := normalizeName(e.Query)
 		if d := inv.deviceAt(e.OrigH, e.TS); d != nil {
-			if q := normalizeName(e.Query); q != "" && addString(&d.DNSNames, q, maxDNSNames) {
+			if q != "" && addString(&d.DNSNames, q, maxDNSNames) {
 				d.reclassify = true
 			}
 		}
+		inv.nameFromAnswers(q, e)
 	case *event.SSL:
 		if d := inv.deviceAt(e.OrigH, e.TS); d != nil {
 			if sni := normalizeName(e.ServerName); sni != "" && addString(&d.TLSServers, sni, maxTLSServers) {
@@ -244,6 +246,26 @@ func (inv *Inventory) applyDHCP(e *event.DHCP) {
 	// lease tells whose it was, so that device is folded into this one.
 	if ipDev, ok := inv.byKey["ip:"+ip.String()]; ok {
 		inv.merge(d, ipDev)
+	}
+}
+
+// nameFromAnswers gives the queried name, as a hostname, to each known
+// device that an answer points to: passive DNS names the statically
+// addressed hosts that DHCP never names. An answer never creates a device,
+// since the address may not exist.
+func (inv *Inventory) nameFromAnswers(name string, e *event.DNS) {
+	if name == "" || (e.QType != "A" && e.QType != "AAAA") {
+		return
+	}
+	for _, a := range e.Answers {
+		ip, err := netip.ParseAddr(a)
+		if err != nil || !inv.IsInternal(ip) {
+			continue
+		}
+		if d := inv.existingDeviceAt(ip.Unmap(), e.TS); d != nil {
+			inv.addHostname(d, name)
+			inv.dirtyDevices[d.ID] = struct{}{}
+		}
 	}
 }
 
@@ -360,6 +382,14 @@ func firstService(s string) string {
 		return ""
 	}
 	return s
+}
+
+// existingDeviceAt returns the device that held addr at ts, or nil.
+func (inv *Inventory) existingDeviceAt(addr netip.Addr, ts time.Time) *deviceState {
+	if l := leaseAt(inv.leases[addr], ts); l != nil {
+		return inv.byKey["mac:"+l.MAC]
+	}
+	return inv.byKey["ip:"+addr.String()]
 }
 
 // deviceAt returns the device that held addr at ts, creating it when addr

@@ -190,3 +190,19 @@ func TestCriticalityOverride(t *testing.T) {
 		t.Errorf("criticality %q override %q", d.Criticality, d.CriticalityOverride)
 	}
 }
+
+func TestDNSAnswersNameKnownDevices(t *testing.T) {
+	inv := newInv(t)
+	inv.Apply(conn(1, "10.0.0.2", "10.0.0.3", 443, "SF"))
+	inv.Apply(&event.DNS{TS: at(2), OrigH: addr("10.0.0.2"), Query: "PACS01.hospital.local.", QType: "A",
+		Answers: []string{"10.0.0.3", "10.0.0.99", "203.0.113.1"}})
+	inv.Apply(&event.DNS{TS: at(3), OrigH: addr("10.0.0.2"), Query: "mail.hospital.local", QType: "MX",
+		Answers: []string{"10.0.0.3"}})
+	devs := byKey(inv)
+	if got := devs["ip:10.0.0.3"].Hostnames; !slices.Equal(got, []string{"pacs01.hospital.local"}) {
+		t.Errorf("hostnames %v, want the A record's name only", got)
+	}
+	if _, ok := devs["ip:10.0.0.99"]; ok {
+		t.Error("a DNS answer created a device")
+	}
+}

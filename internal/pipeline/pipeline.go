@@ -29,7 +29,7 @@ import (
 )
 
 // DefaultBatchSize is how many records one transaction covers.
-const DefaultBatchSize = 20000
+const DefaultBatchSize = 100_000
 
 // Progress receives how many raw input bytes have been consumed.
 type Progress interface {

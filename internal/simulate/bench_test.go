@@ -34,7 +34,7 @@ func BenchmarkRun(b *testing.B) {
 			}
 			var size int64
 			for _, l := range LogFiles {
-				if st, err := os.Stat(filepath.Join(dir, l.File)); err == nil {
+				if st, err := os.Stat(filepath.Join(dir, LogDir, l.File)); err == nil {
 					size += st.Size()
 				}
 			}

@@ -270,6 +270,7 @@ type extDomain struct {
 var externalDomains = []extDomain{
 	// Medical device clouds and portals.
 	{Name: "carelink.minimed.com", Org: "Medtronic Diabetes (CareLink)", CA: "digicert", IPs: 2, TTL: 300 * time.Second},
+	{Name: "vistacenter.vitalconnect.com", Org: "VitalConnect (VistaCenter)", CA: "digicert", IPs: 2, TTL: 300 * time.Second},
 	{Name: "www.medtroniccarelink.net", Org: "Medtronic CareLink Network (clinician portal)", CA: "digicert", IPs: 1, TTL: 300 * time.Second},
 	{Name: "www.merlin.net", Org: "Abbott (St. Jude Medical) Merlin.net", CA: "digicert", IPs: 1, TTL: 600 * time.Second},
 	{Name: "latitude.bostonscientific.com", Org: "Boston Scientific LATITUDE", CA: "digicert", IPs: 1, TTL: 300 * time.Second},
@@ -486,9 +487,10 @@ var endpointProfiles = []Profile{
 		},
 	},
 
-	// ---- Remote monitoring hubs (implant home monitors, wearable gateways) ----
+	// ---- Implant home monitors: the issue's "implantable-device programmer or
+	// home monitor (pacemaker/ICD)" class, like the programmers above ----
 	{
-		Name: "medtronic-mycarelink-24950", Class: ClassRPMHub, Manufacturer: "Medtronic", Model: "MyCareLink Patient Monitor 24950",
+		Name: "medtronic-mycarelink-24950", Class: ClassImplantProgrammer, Manufacturer: "Medtronic", Model: "MyCareLink Patient Monitor 24950",
 		Firmware: []string{"5.1.0", "4.9.2"},
 		OUI:      []OUI{{"70B3D5B34", "Medtronic"}},
 		Hostname: "MCL-{n4}", VendorClass: "udhcp 1.31.1", OS: osLinux, Zones: []zoneShare{{"cardio", 100}}, Weight: 0.8, Criticality: critClinicalSupport,
@@ -497,7 +499,7 @@ var endpointProfiles = []Profile{
 		},
 	},
 	{
-		Name: "abbott-merlin-home", Class: ClassRPMHub, Manufacturer: "Abbott (St. Jude Medical)", Model: "Merlin@home EX1150",
+		Name: "abbott-merlin-home", Class: ClassImplantProgrammer, Manufacturer: "Abbott (St. Jude Medical)", Model: "Merlin@home EX1150",
 		Firmware: []string{"8.2.2"}, // advisory ICSMA-17-009-01A: fixed version
 		OUI:      []OUI{{"0050C2831", "St Jude Medical, Inc."}},
 		Hostname: "MERLINHOME-{n4}", OS: osEmbedded, Zones: []zoneShare{{"cardio", 100}}, Weight: 0.7, Criticality: critClinicalSupport,
@@ -506,7 +508,7 @@ var endpointProfiles = []Profile{
 		},
 	},
 	{
-		Name: "bsc-latitude-communicator", Class: ClassRPMHub, Manufacturer: "Boston Scientific", Model: "LATITUDE Communicator 6290",
+		Name: "bsc-latitude-communicator", Class: ClassImplantProgrammer, Manufacturer: "Boston Scientific", Model: "LATITUDE Communicator 6290",
 		Firmware: []string{"6.0.2", "5.9.1"},
 		OUI:      []OUI{{"000F19", "Boston Scientific"}},
 		Hostname: "LATCOMM-{n4}", OS: osEmbedded, Zones: []zoneShare{{"cardio", 100}}, Weight: 0.7, Criticality: critClinicalSupport,
@@ -515,7 +517,7 @@ var endpointProfiles = []Profile{
 		},
 	},
 	{
-		Name: "biotronik-cardiomessenger", Class: ClassRPMHub, Manufacturer: "BIOTRONIK", Model: "CardioMessenger II-S",
+		Name: "biotronik-cardiomessenger", Class: ClassImplantProgrammer, Manufacturer: "BIOTRONIK", Model: "CardioMessenger II-S",
 		Firmware: []string{"2.20"}, // advisory ICSMA-20-170-05
 		OUI:      []OUI{{"000BC4", "BIOTRONIK GmbH & Co"}},
 		Hostname: "CMII-{n4}", OS: osEmbedded, Zones: []zoneShare{{"cardio", 100}}, Weight: 0.6, Criticality: critClinicalSupport,
@@ -525,6 +527,16 @@ var endpointProfiles = []Profile{
 	},
 
 	// ---- Insulin pump / CGM hubs ----
+	// ---- Remote patient monitoring: a wearable biosensor relay ----
+	{
+		Name: "vitalconnect-relay", Class: ClassRPMHub, Manufacturer: "VitalConnect", Model: "VitalPatch relay gateway",
+		Firmware: []string{"3.4.1", "3.3.0"},
+		OUI:      []OUI{{"B008BF", "Vital Connect, Inc."}},
+		Hostname: "VCRELAY-{n3}", VendorClass: "udhcp 1.31.1", OS: osLinux, Zones: []zoneShare{{"medsurg", 70}, {"cardio", 30}}, Weight: 0.6, Criticality: critLifeSupporting,
+		Flows: []Flow{
+			tcp("dns", 443, "ssl").names("vistacenter.vitalconnect.com").every(5*time.Minute).bytes(8000, 2000).dur(1, 0.5).tls(tlsCloudDevice),
+		},
+	},
 	{
 		Name: "medtronic-minimed-hub", Class: ClassInsulinPumpCGMHub, Manufacturer: "Medtronic Diabetes", Model: "MiniMed 780G CareLink uploader",
 		Firmware: []string{"2.7.0", "2.6.1"},

@@ -25,7 +25,7 @@ func TestGoldenDigests(t *testing.T) {
 		files = append(files, l.File)
 	}
 	for _, name := range files {
-		data, err := os.ReadFile(filepath.Join(dir, name))
+		data, err := os.ReadFile(filepath.Join(dir, logPath(name)))
 		if err != nil {
 			t.Fatal(err)
 		}

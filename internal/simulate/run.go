@@ -33,8 +33,13 @@ var LogFiles = []struct {
 	{"known_services.log", event.KindKnownService},
 }
 
+// LogDir is the folder under Run's output folder that holds the Zeek logs,
+// apart from truth.json, so that the whole folder can be ingested.
+const LogDir = "zeek"
+
 // Run simulates the hospital that opts describe and writes its Zeek logs
-// (see LogFiles) and truth.json into dir, which it creates if needed;
+// (see LogFiles) into dir/LogDir and truth.json into dir, creating them if
+// needed;
 // existing files of those names are replaced. It returns the ground truth
 // it wrote, and stops early with ctx's error when ctx is done. On any error
 // the logs written so far are left in dir and truth.json is not written.
@@ -47,7 +52,7 @@ func Run(ctx context.Context, dir string, opts Options) (*Truth, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, LogDir), 0o755); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
 	out, err := openOutput(dir)
@@ -86,7 +91,7 @@ const numKinds = int(event.KindKnownService) + 1
 func openOutput(dir string) (*output, error) {
 	o := &output{}
 	for _, l := range LogFiles {
-		f, err := os.Create(filepath.Join(dir, l.File))
+		f, err := os.Create(filepath.Join(dir, LogDir, l.File))
 		if err != nil {
 			o.close()
 			return nil, fmt.Errorf("simulate: %w", err)

@@ -65,12 +65,12 @@ func TestRunIsDeterministic(t *testing.T) {
 		files = append(files, l.File)
 	}
 	for _, name := range files {
-		want, err := os.ReadFile(filepath.Join(a, name))
+		want, err := os.ReadFile(filepath.Join(a, logPath(name)))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, other := range []string{b, c} {
-			got, err := os.ReadFile(filepath.Join(other, name))
+			got, err := os.ReadFile(filepath.Join(other, logPath(name)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -82,8 +82,8 @@ func TestRunIsDeterministic(t *testing.T) {
 
 	d, _ := runSim(t, Options{Seed: 8, Devices: 60, Hours: 6})
 	for _, name := range []string{"conn.log", "dhcp.log", "truth.json"} {
-		x, _ := os.ReadFile(filepath.Join(a, name))
-		y, _ := os.ReadFile(filepath.Join(d, name))
+		x, _ := os.ReadFile(filepath.Join(a, logPath(name)))
+		y, _ := os.ReadFile(filepath.Join(d, logPath(name)))
 		if bytes.Equal(x, y) {
 			t.Errorf("%s is the same for seeds 7 and 8", name)
 		}
@@ -97,7 +97,7 @@ func TestLogsReadBack(t *testing.T) {
 	dir, tr := runSim(t, Options{Seed: 3, Devices: 120, Hours: 24})
 	for _, l := range LogFiles {
 		var last time.Time
-		n := readLog(t, filepath.Join(dir, l.File), func(ev event.Event) {
+		n := readLog(t, filepath.Join(dir, LogDir, l.File), func(ev event.Event) {
 			if ev == nil || ev.Kind() != l.Kind {
 				t.Fatalf("%s: event %v, want kind %v", l.File, ev, l.Kind)
 			}
@@ -126,7 +126,7 @@ func TestTruthMatchesDHCP(t *testing.T) {
 		byMAC[tr.Devices[i].MAC] = &tr.Devices[i]
 	}
 	seen := map[string]bool{}
-	readLog(t, filepath.Join(dir, "dhcp.log"), func(ev event.Event) {
+	readLog(t, filepath.Join(dir, LogDir, "dhcp.log"), func(ev event.Event) {
 		x := ev.(*event.DHCP)
 		mac := x.MAC.String()
 		seen[mac] = true
@@ -176,7 +176,7 @@ func TestExternalConnectionsFollowDNS(t *testing.T) {
 	dir, _ := runSim(t, Options{Seed: 11, Devices: 100, Hours: 8})
 	type key struct{ host, addr string }
 	answered := map[key]time.Time{}
-	readLog(t, filepath.Join(dir, "dns.log"), func(ev event.Event) {
+	readLog(t, filepath.Join(dir, LogDir, "dns.log"), func(ev event.Event) {
 		q := ev.(*event.DNS)
 		for _, a := range q.Answers {
 			k := key{q.OrigH.String(), a}
@@ -186,7 +186,7 @@ func TestExternalConnectionsFollowDNS(t *testing.T) {
 		}
 	})
 	external := 0
-	readLog(t, filepath.Join(dir, "conn.log"), func(ev event.Event) {
+	readLog(t, filepath.Join(dir, LogDir, "conn.log"), func(ev event.Event) {
 		c := ev.(*event.Conn)
 		if isLocal(c.RespH) || c.RespH.IsMulticast() || !c.RespH.Is4() {
 			return
@@ -207,7 +207,7 @@ func TestExternalConnectionsFollowDNS(t *testing.T) {
 func TestCertificates(t *testing.T) {
 	dir, _ := runSim(t, Options{Seed: 2, Devices: 100, Hours: 6})
 	certs := map[string]time.Time{}
-	readLog(t, filepath.Join(dir, "x509.log"), func(ev event.Event) {
+	readLog(t, filepath.Join(dir, LogDir, "x509.log"), func(ev event.Event) {
 		x := ev.(*event.X509)
 		if _, dup := certs[x.ID]; dup {
 			t.Errorf("certificate %s logged twice", x.ID)
@@ -218,7 +218,7 @@ func TestCertificates(t *testing.T) {
 		}
 	})
 	versions := map[string]int{}
-	readLog(t, filepath.Join(dir, "ssl.log"), func(ev event.Event) {
+	readLog(t, filepath.Join(dir, LogDir, "ssl.log"), func(ev event.Event) {
 		s := ev.(*event.SSL)
 		versions[s.Version]++
 		if s.Version == "TLSv13" && len(s.CertChain) > 0 {
@@ -249,7 +249,7 @@ func TestDailyRhythm(t *testing.T) {
 		}
 	}
 	count := map[string][24]int{}
-	readLog(t, filepath.Join(dir, "conn.log"), func(ev event.Event) {
+	readLog(t, filepath.Join(dir, LogDir, "conn.log"), func(ev event.Event) {
 		c := ev.(*event.Conn)
 		cl := class[c.OrigH]
 		if cl == ClassClinicalWorkstation || cl == ClassInfusionPump {
@@ -311,7 +311,7 @@ func TestScenarioInjection(t *testing.T) {
 		t.Fatalf("scenario made %d connections", len(b.uids))
 	}
 	found := 0
-	readLog(t, filepath.Join(dir, "conn.log"), func(ev event.Event) {
+	readLog(t, filepath.Join(dir, LogDir, "conn.log"), func(ev event.Event) {
 		c := ev.(*event.Conn)
 		if slices.Contains(b.uids, c.UID) {
 			found++
@@ -407,4 +407,12 @@ func TestHospitalComposition(t *testing.T) {
 	if classes[ClassInfusionPump] < classes[ClassPatientMonitor] {
 		t.Errorf("fewer infusion pumps (%d) than monitors (%d): hospitals have more pumps", classes[ClassInfusionPump], classes[ClassPatientMonitor])
 	}
+}
+
+// logPath is where Run puts a file it names: truth.json at the top, logs in LogDir.
+func logPath(name string) string {
+	if name == "truth.json" {
+		return name
+	}
+	return filepath.Join(LogDir, name)
 }
