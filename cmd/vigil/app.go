@@ -8,15 +8,59 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
 	"github.com/vigil-iomt/vigil/fingerprints"
 	"github.com/vigil-iomt/vigil/internal/config"
 	"github.com/vigil-iomt/vigil/internal/fingerprint"
 	"github.com/vigil-iomt/vigil/internal/inventory"
 	"github.com/vigil-iomt/vigil/internal/oui"
+	"github.com/vigil-iomt/vigil/internal/pipeline"
 	"github.com/vigil-iomt/vigil/internal/store"
 	"github.com/vigil-iomt/vigil/internal/store/postgres"
 	"github.com/vigil-iomt/vigil/internal/store/sqlite"
 )
+
+// session is what a command that works on the database opens: the
+// configuration, a logger, the store and, when asked for, the inventory
+// loaded from it.
+type session struct {
+	cfg   config.Config
+	log   *slog.Logger
+	store store.Store
+	inv   *inventory.Inventory
+}
+
+// open loads the configuration and opens the store; with withInventory it
+// also loads the inventory. The caller closes the session.
+func (g *globals) open(cmd *cobra.Command, withInventory bool) (*session, error) {
+	cfg, log, err := g.load(cmd)
+	if err != nil {
+		return nil, err
+	}
+	ctx := contextOf(cmd)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{cfg: cfg, log: log, store: st}
+	if withInventory {
+		if s.inv, err = openInventory(ctx, cfg, st, log); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *session) Close() error { return s.store.Close() }
+
+// ingester returns a pipeline over the session's store and inventory.
+func (s *session) ingester(progress pipeline.Progress) (*pipeline.Ingester, error) {
+	return pipeline.New(pipeline.Options{Store: s.store, Inventory: s.inv, BatchSize: s.cfg.Ingest.BatchSize,
+		Logger: s.log, Metrics: pipeline.NewMetrics(prometheus.NewRegistry()), Progress: progress})
+}
 
 // openStore opens the configured database backend.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (store.Store, error) {

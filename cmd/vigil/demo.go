@@ -5,10 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
-	"github.com/vigil-iomt/vigil/internal/pipeline"
 	"github.com/vigil-iomt/vigil/internal/simulate"
 )
 
@@ -32,13 +30,6 @@ into a fresh SQLite database there (unless --db is given), and serves the API un
 			if g.db == "" {
 				g.db = "sqlite:" + filepath.Join(tmp, "vigil.db")
 			}
-			cfg, log, err := g.load(cmd)
-			if err != nil {
-				return err
-			}
-			if cmd.Flags().Changed("listen") {
-				cfg.Serve.Listen = listen
-			}
 			ctx := contextOf(cmd)
 			out := cmd.OutOrStdout()
 			simDir := filepath.Join(tmp, "hospital")
@@ -46,17 +37,15 @@ into a fresh SQLite database there (unless --db is given), and serves the API un
 			if _, err := simulate.Run(ctx, simDir, opts); err != nil {
 				return err
 			}
-			st, err := openStore(ctx, cfg, log)
+			s, err := g.open(cmd, true)
 			if err != nil {
 				return err
 			}
-			defer st.Close()
-			inv, err := openInventory(ctx, cfg, st, log)
-			if err != nil {
-				return err
+			defer s.Close()
+			if cmd.Flags().Changed("listen") {
+				s.cfg.Serve.Listen = listen
 			}
-			ing, err := pipeline.New(pipeline.Options{Store: st, Inventory: inv, BatchSize: cfg.Ingest.BatchSize,
-				Logger: log, Metrics: pipeline.NewMetrics(prometheus.NewRegistry())})
+			ing, err := s.ingester(nil)
 			if err != nil {
 				return err
 			}
@@ -64,8 +53,8 @@ into a fresh SQLite database there (unless --db is given), and serves the API un
 			if err != nil {
 				return err
 			}
-			printSummary(out, sum, inv.Len())
-			return serve(ctx, cfg.Serve.Listen, st, newLogger(cfg.LogLevel, true), out)
+			printSummary(out, sum, s.inv.Len())
+			return serve(ctx, s.cfg.Serve.Listen, s.store, newLogger(s.cfg.LogLevel, true), out)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "address to listen on (default 127.0.0.1:8080)")

@@ -6,7 +6,6 @@ import (
 	"os"
 	"slices"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -30,32 +29,23 @@ so re-running adds nothing and a grown file resumes where it stopped.
 Exit status: 0 when every record was accepted, 2 when some were rejected, 1 on error.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, log, err := g.load(cmd)
+			s, err := g.open(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			var progress pipeline.Progress
+			if term.IsTerminal(int(os.Stderr.Fd())) {
+				progress = &progressBar{}
+			}
+			ing, err := s.ingester(progress)
 			if err != nil {
 				return err
 			}
 			ctx := contextOf(cmd)
-			st, err := openStore(ctx, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			inv, err := openInventory(ctx, cfg, st, log)
-			if err != nil {
-				return err
-			}
-			opts := pipeline.Options{Store: st, Inventory: inv, BatchSize: cfg.Ingest.BatchSize, Logger: log,
-				Metrics: pipeline.NewMetrics(prometheus.NewRegistry())}
-			if term.IsTerminal(int(os.Stderr.Fd())) {
-				opts.Progress = &progressBar{}
-			}
-			ing, err := pipeline.New(opts)
-			if err != nil {
-				return err
-			}
 			sum, err := ing.Zeek(ctx, args)
 			if sum != nil {
-				printSummary(cmd.OutOrStdout(), sum, inv.Len())
+				printSummary(cmd.OutOrStdout(), sum, s.inv.Len())
 			}
 			if err != nil {
 				return err
@@ -79,6 +69,9 @@ func printSummary(w io.Writer, s *pipeline.Summary, devices int) {
 	slices.Sort(logs)
 	for _, l := range logs {
 		fmt.Fprintf(w, "  %-16s %d\n", l, s.ByLog[l])
+	}
+	for _, h := range s.HeldBack {
+		fmt.Fprintf(w, "held back until complete (no newline yet): %s\n", h)
 	}
 	if len(s.Errors) > 0 {
 		fmt.Fprintf(w, "first errors:\n")

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-iomt/vigil/internal/api"
+	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
 
@@ -28,17 +29,12 @@ func newInventoryCommand(g *globals) *cobra.Command {
 		Short: "List devices",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, log, err := g.load(cmd)
+			s, err := g.open(cmd, false)
 			if err != nil {
 				return err
 			}
-			ctx := contextOf(cmd)
-			st, err := openStore(ctx, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			devs, err := st.Devices(ctx, store.DeviceQuery{Class: class})
+			defer s.Close()
+			devs, err := s.store.Devices(contextOf(cmd), store.DeviceQuery{Class: class})
 			if err != nil {
 				return err
 			}
@@ -58,17 +54,12 @@ func newInventoryCommand(g *globals) *cobra.Command {
 		Short: "Show one device with its evidence",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, log, err := g.load(cmd)
+			s, err := g.open(cmd, false)
 			if err != nil {
 				return err
 			}
-			ctx := contextOf(cmd)
-			st, err := openStore(ctx, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			d, err := st.Device(ctx, args[0])
+			defer s.Close()
+			d, err := s.store.Device(contextOf(cmd), args[0])
 			if errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("no device with id %q (see vigil inventory list)", args[0])
 			}
@@ -86,7 +77,39 @@ func newInventoryCommand(g *globals) *cobra.Command {
 		},
 	}
 	show.Flags().StringVar(&showFormat, "format", "text", "output format: text or json")
-	cmd.AddCommand(list, show)
+
+	setCrit := &cobra.Command{
+		Use:   "set-criticality ID LEVEL",
+		Short: "Override a device's criticality (LEVEL auto clears the override)",
+		Long: `set-criticality overrides the criticality derived from a device's class, e.g. for a
+monitor that is used as life-sustaining in an ICU. LEVEL is one of life-sustaining,
+life-supporting, diagnostic, clinical-support, non-clinical, unknown, or auto to go
+back to the level derived from the class. Do not run it while an ingest writes to the
+same database: the ingest would write its own copy of the device back.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := g.open(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			level := asset.Criticality(args[1])
+			if level == "auto" {
+				level = ""
+			}
+			if err := s.inv.SetCriticality(args[0], level); err != nil {
+				return err
+			}
+			ch := s.inv.Flush()
+			if err := s.store.Commit(contextOf(cmd), &store.Batch{Devices: ch.Devices}); err != nil {
+				return err
+			}
+			d := ch.Devices[0]
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: criticality %s\n", d.ID, d.Criticality)
+			return nil
+		},
+	}
+	cmd.AddCommand(list, show, setCrit)
 	return cmd
 }
 

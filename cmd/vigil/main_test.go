@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,6 +109,17 @@ func TestIngestAndList(t *testing.T) {
 	}
 	if _, stderr, code := vigil(t, nil, "--db", db, "inventory", "show", "dev-nope"); code != 1 || !strings.Contains(stderr, "dev-nope") {
 		t.Errorf("show of an unknown id: exit %d: %s", code, stderr)
+	}
+	out, stderr, code = vigil(t, nil, "--db", db, "inventory", "set-criticality", id, "life-sustaining")
+	if code != 0 || !strings.Contains(out, "life-sustaining") {
+		t.Errorf("set-criticality: exit %d: %s %s", code, out, stderr)
+	}
+	out, _, _ = vigil(t, nil, "--db", db, "inventory", "show", id, "--format", "json")
+	if !strings.Contains(out, `"criticality_override": "life-sustaining"`) {
+		t.Errorf("override not kept: %s", out)
+	}
+	if _, stderr, code := vigil(t, nil, "--db", db, "inventory", "set-criticality", id, "sort-of"); code != 1 || !strings.Contains(stderr, "sort-of") {
+		t.Errorf("bad level: exit %d: %s", code, stderr)
 	}
 	out, _, _ = vigil(t, nil, "--db", db, "inventory", "list", "--format", "csv")
 	if lines := strings.Count(out, "\n"); lines != len(devs)+1 {
@@ -235,4 +249,49 @@ func dump(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestDemoServesTheInventory runs the README's demo command on a small
+// hospital and reads the inventory back over HTTP.
+func TestDemoServesTheInventory(t *testing.T) {
+	cmd := exec.Command(vigilBinary(t), "demo", "--devices", "30", "--hours", "2", "--listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "VIGIL_OUI_PATHS="+ouiPath())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stdout)
+	base := ""
+	for sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), "serving on "); ok {
+			base = strings.Fields(rest)[0]
+			break
+		}
+	}
+	if base == "" {
+		t.Fatalf("demo never said where it serves; stderr: %s", stderr.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	resp, err := http.Get(base + "api/v1/devices")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var devs []map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&devs)
+	resp.Body.Close()
+	if err != nil || len(devs) < 30 {
+		t.Fatalf("%d devices from the demo API (%v), want the 30 simulated at least", len(devs), err)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("demo did not stop cleanly on interrupt: %v; stderr: %s", err, stderr.String())
+	}
 }

@@ -25,21 +25,15 @@ func newServeCommand(g *globals) *cobra.Command {
 		Short: "Serve the REST API, /healthz and Prometheus /metrics",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := g.load(cmd)
+			s, err := g.open(cmd, false)
 			if err != nil {
 				return err
 			}
+			defer s.Close()
 			if cmd.Flags().Changed("listen") {
-				cfg.Serve.Listen = listen
+				s.cfg.Serve.Listen = listen
 			}
-			log := newLogger(cfg.LogLevel, true)
-			ctx := contextOf(cmd)
-			st, err := openStore(ctx, cfg, log)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			return serve(ctx, cfg.Serve.Listen, st, log, cmd.OutOrStdout())
+			return serve(contextOf(cmd), s.cfg.Serve.Listen, s.store, newLogger(s.cfg.LogLevel, true), cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "address to listen on (env VIGIL_SERVE_LISTEN; default 127.0.0.1:8080)")

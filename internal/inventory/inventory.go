@@ -79,12 +79,19 @@ type Inventory struct {
 	dirtyDevices map[string]struct{}
 	deleted      map[string]struct{}
 	dirtyLeases  map[*asset.Lease]struct{}
+
+	strs interner
 }
 
 type deviceState struct {
 	asset.Device
 	// reclassify is set when a signal the classifier reads has changed.
 	reclassify bool
+	// rewrite is set when a field other than the sighting times (LastSeen
+	// and the addresses' first/last seen) has changed, so that the next
+	// Flush must return the device whole. A reclassified device is always
+	// returned whole.
+	rewrite bool
 }
 
 // New returns an empty inventory.
@@ -115,7 +122,7 @@ func New(opts Options) (*Inventory, error) {
 // event is applied.
 func (inv *Inventory) Load(devices []asset.Device, leases []asset.Lease) {
 	for _, d := range devices {
-		s := &deviceState{Device: d}
+		s := &deviceState{Device: cloneDevice(&d)}
 		inv.devices[d.ID] = s
 		inv.byKey[d.Key] = s
 	}
@@ -140,7 +147,7 @@ func (inv *Inventory) Len() int { return len(inv.devices) }
 func (inv *Inventory) Devices() []asset.Device {
 	out := make([]asset.Device, 0, len(inv.devices))
 	for _, s := range inv.devices {
-		out = append(out, s.Device)
+		out = append(out, cloneDevice(&s.Device))
 	}
 	slices.SortFunc(out, func(a, b asset.Device) int { return cmp.Compare(a.ID, b.ID) })
 	return out
@@ -184,7 +191,7 @@ func (inv *Inventory) Apply(ev event.Event) {
 		inv.deviceAt(e.RespH, e.TS)
 	case *event.Software:
 		if d := inv.deviceAt(e.Host, e.TS); d != nil {
-			if addSoftware(&d.Software, e) {
+			if addSoftware(&d.Software, e, &inv.strs) {
 				d.reclassify = true
 			}
 		}
@@ -197,7 +204,7 @@ func (inv *Inventory) Apply(ev event.Event) {
 				names = []string{""}
 			}
 			for _, n := range names {
-				if addService(&d.Services, asset.Service{Port: e.Port, Proto: e.Proto, Name: strings.ToLower(n)}, maxServices) {
+				if addService(&d.Services, asset.Service{Port: e.Port, Proto: e.Proto, Name: strings.ToLower(n)}, maxServices, &inv.strs) {
 					d.reclassify = true
 				}
 			}
@@ -226,7 +233,7 @@ func (inv *Inventory) applyDHCP(e *event.DHCP) {
 	}
 	inv.addHostname(d, e.HostName)
 	if e.ClientSoftware != "" && d.DHCPVendorClass != e.ClientSoftware {
-		d.DHCPVendorClass = e.ClientSoftware
+		d.DHCPVendorClass = inv.strs.get(e.ClientSoftware)
 		d.reclassify = true
 	}
 	// The address the exchange gives the client or, for a renewal or an
@@ -342,10 +349,10 @@ func (inv *Inventory) applyConn(e *event.Conn) {
 		return
 	}
 	svc := asset.Service{Port: e.RespP, Proto: e.Proto, Name: firstService(e.Service)}
-	if orig != nil && addService(&orig.Clients, svc, maxClients) {
+	if orig != nil && addService(&orig.Clients, svc, maxClients, &inv.strs) {
 		orig.reclassify = true
 	}
-	if resp != nil && addService(&resp.Services, svc, maxServices) {
+	if resp != nil && addService(&resp.Services, svc, maxServices, &inv.strs) {
 		resp.reclassify = true
 	}
 }
@@ -364,13 +371,19 @@ func respondedTo(e *event.Conn) bool {
 }
 
 // established reports whether a connection got far enough to say the
-// responder offers a service on the port.
+// responder offers a service on the port. Only TCP and UDP have ports;
+// an ICMP echo reply says the host is up, not that it offers a service.
 func established(e *event.Conn) bool {
-	switch e.ConnState {
-	case "SF", "S1", "S2", "S3", "RSTO", "RSTR":
-		return true
+	switch e.Proto {
+	case "tcp":
+		switch e.ConnState {
+		case "SF", "S1", "S2", "S3", "RSTO", "RSTR":
+			return true
+		}
+	case "udp":
+		return e.RespPkts > 0 || e.ConnState == "SF"
 	}
-	return e.Proto != "tcp" && e.RespPkts > 0
+	return false
 }
 
 func firstService(s string) string {
@@ -422,13 +435,14 @@ func (inv *Inventory) device(key string, ts time.Time) *deviceState {
 			Criticality: asset.CriticalityUnknown,
 			FirstSeen:   ts,
 			LastSeen:    ts,
-		}, reclassify: true}
+		}, reclassify: true, rewrite: true}
 		inv.byKey[key] = d
 		inv.devices[d.ID] = d
 		delete(inv.deleted, d.ID)
 	}
 	if ts.Before(d.FirstSeen) {
 		d.FirstSeen = ts
+		d.rewrite = true
 	}
 	if ts.After(d.LastSeen) {
 		d.LastSeen = ts
@@ -455,10 +469,10 @@ func (inv *Inventory) merge(dst, src *deviceState) {
 		mergeSoftware(&dst.Software, s)
 	}
 	for _, s := range src.Services {
-		addService(&dst.Services, s, maxServices)
+		addService(&dst.Services, s, maxServices, &inv.strs)
 	}
 	for _, s := range src.Clients {
-		addService(&dst.Clients, s, maxClients)
+		addService(&dst.Clients, s, maxClients, &inv.strs)
 	}
 	for _, n := range src.DNSNames {
 		addString(&dst.DNSNames, n, maxDNSNames)
@@ -476,6 +490,7 @@ func (inv *Inventory) merge(dst, src *deviceState) {
 		dst.CriticalityOverride = src.CriticalityOverride
 	}
 	dst.reclassify = true
+	dst.rewrite = true
 	inv.dirtyDevices[dst.ID] = struct{}{}
 	delete(inv.byKey, src.Key)
 	delete(inv.devices, src.ID)
@@ -485,14 +500,27 @@ func (inv *Inventory) merge(dst, src *deviceState) {
 
 // Changes is the state changed since the last Flush.
 type Changes struct {
+	// Devices changed in more than their sighting times: write them whole.
 	Devices []asset.Device
+	// Sightings are devices that were only seen again.
+	Sightings []Sighting
+	// Deleted are IDs of devices merged into others.
 	Deleted []string
 	Leases  []asset.Lease
 }
 
+// Sighting says that a device was seen again: when last, and the
+// addresses it held with their first and last seen.
+type Sighting struct {
+	DeviceID string
+	LastSeen time.Time
+	IPs      []asset.IPAddress
+}
+
 // Flush reclassifies the devices whose signals changed and returns every
 // device and lease changed since the previous Flush, in a deterministic
-// order. The returned values are copies the caller may keep.
+// order. Slices inside the returned devices and sightings share memory with
+// the inventory: they are valid until the next Apply.
 func (inv *Inventory) Flush() Changes {
 	var ch Changes
 	for id := range inv.dirtyDevices {
@@ -500,10 +528,17 @@ func (inv *Inventory) Flush() Changes {
 		if d.reclassify {
 			inv.classify(d)
 			d.reclassify = false
+			d.rewrite = true
 		}
-		ch.Devices = append(ch.Devices, cloneDevice(&d.Device))
+		if d.rewrite {
+			ch.Devices = append(ch.Devices, d.Device)
+			d.rewrite = false
+		} else {
+			ch.Sightings = append(ch.Sightings, Sighting{DeviceID: d.ID, LastSeen: d.LastSeen, IPs: d.IPs})
+		}
 	}
 	slices.SortFunc(ch.Devices, func(a, b asset.Device) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(ch.Sightings, func(a, b Sighting) int { return cmp.Compare(a.DeviceID, b.DeviceID) })
 	for id := range inv.deleted {
 		ch.Deleted = append(ch.Deleted, id)
 	}
@@ -555,6 +590,7 @@ func (inv *Inventory) SetCriticality(id string, c asset.Criticality) error {
 	if c != "" {
 		d.Criticality = c
 	}
+	d.rewrite = true
 	inv.dirtyDevices[id] = struct{}{}
 	return nil
 }

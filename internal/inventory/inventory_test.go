@@ -206,3 +206,36 @@ func TestDNSAnswersNameKnownDevices(t *testing.T) {
 		t.Error("a DNS answer created a device")
 	}
 }
+
+func TestSeenAgainIsASighting(t *testing.T) {
+	inv := newInv(t)
+	inv.Apply(conn(1, "10.0.0.1", "8.8.8.8", 443, "SF"))
+	if ch := inv.Flush(); len(ch.Devices) != 1 || len(ch.Sightings) != 0 {
+		t.Fatalf("new device: %d whole, %d sightings", len(ch.Devices), len(ch.Sightings))
+	}
+	inv.Apply(conn(9, "10.0.0.1", "8.8.8.8", 443, "SF"))
+	ch := inv.Flush()
+	if len(ch.Devices) != 0 || len(ch.Sightings) != 1 || !ch.Sightings[0].LastSeen.Equal(at(9)) ||
+		!ch.Sightings[0].IPs[0].LastSeen.Equal(at(9)) {
+		t.Fatalf("seen again: %d whole, sightings %+v", len(ch.Devices), ch.Sightings)
+	}
+	inv.Apply(conn(0, "10.0.0.1", "8.8.8.8", 443, "SF")) // earlier first seen changes the device
+	if ch := inv.Flush(); len(ch.Devices) != 1 {
+		t.Errorf("first seen moved: %d whole devices, want 1", len(ch.Devices))
+	}
+	inv.Apply(conn(10, "10.0.0.1", "8.8.4.4", 22, "SF")) // a new client port changes the device
+	if ch := inv.Flush(); len(ch.Devices) != 1 {
+		t.Errorf("new port: %d whole devices, want 1", len(ch.Devices))
+	}
+}
+
+func TestOnlyTCPAndUDPMakeServices(t *testing.T) {
+	inv := newInv(t)
+	inv.Apply(&event.Conn{TS: at(1), OrigH: addr("10.0.0.1"), RespH: addr("10.0.0.2"), RespP: 0, Proto: "icmp", ConnState: "OTH", RespPkts: 1})
+	inv.Apply(&event.Conn{TS: at(2), OrigH: addr("10.0.0.1"), RespH: addr("10.0.0.2"), RespP: 161, Proto: "udp", ConnState: "SF", RespPkts: 1})
+	inv.Apply(&event.Conn{TS: at(3), OrigH: addr("10.0.0.1"), RespH: addr("10.0.0.2"), RespP: 514, Proto: "udp", ConnState: "S0"})
+	d := byKey(inv)["ip:10.0.0.2"]
+	if len(d.Services) != 1 || d.Services[0].Port != 161 {
+		t.Errorf("services %v, want only the answered udp/161", d.Services)
+	}
+}

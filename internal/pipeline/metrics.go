@@ -11,7 +11,7 @@ import (
 type Metrics struct {
 	records *prometheus.CounterVec
 	commits prometheus.Histogram
-	written prometheus.Counter
+	written *prometheus.CounterVec
 	devices prometheus.Gauge
 }
 
@@ -27,10 +27,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Duration of one ingest batch transaction.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 14),
 		}),
-		written: prometheus.NewCounter(prometheus.CounterOpts{
+		written: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vigil_ingest_devices_written_total",
-			Help: "Device records written by ingest transactions.",
-		}),
+			Help: "Devices written by ingest transactions, whole (changed) or as a sighting (only seen again).",
+		}, []string{"kind"}),
 		devices: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "vigil_inventory_devices",
 			Help: "Devices in the inventory held by this process.",
@@ -50,11 +50,12 @@ func (m *Metrics) addRecords(log, outcome string, n int64) {
 	m.records.WithLabelValues(log, outcome).Add(float64(n))
 }
 
-func (m *Metrics) observeCommit(d time.Duration, written, devices int) {
+func (m *Metrics) observeCommit(d time.Duration, whole, sighted, devices int) {
 	if m == nil {
 		return
 	}
 	m.commits.Observe(d.Seconds())
-	m.written.Add(float64(written))
+	m.written.WithLabelValues("whole").Add(float64(whole))
+	m.written.WithLabelValues("sighting").Add(float64(sighted))
 	m.devices.Set(float64(devices))
 }

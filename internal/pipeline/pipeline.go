@@ -91,6 +91,9 @@ type Summary struct {
 	ByLog map[string]int64
 	// Errors holds the first errors, each naming file and line.
 	Errors []string
+	// HeldBack names the files whose last line had no newline yet (a log
+	// still being written): that line is read by a later run, once complete.
+	HeldBack []string
 }
 
 // FileSummary reports one source file.
@@ -223,7 +226,7 @@ func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summar
 		}
 	}()
 
-	r := zeek.NewReader(f, path, zeek.Options{StartOffset: cp.Offset, StartLine: cp.Line})
+	r := zeek.NewReader(f, path, zeek.Options{StartOffset: cp.Offset, StartLine: cp.Line, HoldIncomplete: true})
 	inv := in.opts.Inventory
 	pending := 0
 	byLog := map[string]int64{}
@@ -231,12 +234,13 @@ func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summar
 		ch := inv.Flush()
 		cp.Offset, cp.Line = r.Offset(), r.Line()
 		cp.Updated = in.opts.Now().UTC()
-		b := &store.Batch{Devices: ch.Devices, DeleteDevices: ch.Deleted, Leases: ch.Leases, Checkpoints: []store.Checkpoint{cp}}
+		b := &store.Batch{Devices: ch.Devices, DeleteDevices: ch.Deleted, Leases: ch.Leases,
+			Sightings: sightings(ch.Sightings), Checkpoints: []store.Checkpoint{cp}}
 		start := time.Now()
 		if err := in.opts.Store.Commit(ctx, b); err != nil {
 			return fmt.Errorf("%w: %s: %w", errCommit, path, err)
 		}
-		in.opts.Metrics.observeCommit(time.Since(start), len(ch.Devices), inv.Len())
+		in.opts.Metrics.observeCommit(time.Since(start), len(ch.Devices), len(ch.Sightings), inv.Len())
 		for log, n := range byLog {
 			sum.ByLog[log] += n
 			in.opts.Metrics.addRecords(log, "accepted", n)
@@ -290,6 +294,9 @@ func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summar
 	if err := commit(); err != nil {
 		return fsum, err
 	}
+	if r.HeldBack() {
+		sum.HeldBack = append(sum.HeldBack, fmt.Sprintf("%s:%d", path, r.Line()+1))
+	}
 	sum.Read += fsum.Read
 	sum.Accepted += fsum.Accepted
 	sum.Rejected += fsum.Rejected
@@ -299,6 +306,14 @@ func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summar
 		return fsum, fatal
 	}
 	return fsum, nil
+}
+
+func sightings(in []inventory.Sighting) []store.Sighting {
+	out := make([]store.Sighting, len(in))
+	for i, s := range in {
+		out[i] = store.Sighting{DeviceID: s.DeviceID, LastSeen: s.LastSeen, IPs: s.IPs}
+	}
+	return out
 }
 
 func totalSize(files []string) int64 {

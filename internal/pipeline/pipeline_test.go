@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -321,5 +322,100 @@ func TestMalformedLinesKeepTheGoodOnes(t *testing.T) {
 	}
 	if sum.ByLog["conn"] != 6 {
 		t.Errorf("conn accepted %d, want the 6 good lines", sum.ByLog["conn"])
+	}
+}
+
+func TestCorruptGzipKeepsWhatCameBefore(t *testing.T) {
+	dir := t.TempDir()
+	var body strings.Builder
+	body.WriteString("#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tconn_state\n")
+	body.WriteString("#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\n")
+	for i := range 20000 {
+		fmt.Fprintf(&body, "%d.0\tC%d\t10.0.%d.%d\t1000\t10.1.0.1\t443\ttcp\tSF\n", 1772409600+i, i, i/250, i%250+1)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(body.String()))
+	zw.Close()
+	data := gz.Bytes()
+	// A truncated stream, as a crash of the compressor or a partial copy
+	// leaves it. (Flipped bytes inside deflate data can decompress to
+	// plausible lines before the checksum at the end fails; those are
+	// rejected line by line or, when they parse, cannot be told apart.)
+	corrupt := data[:len(data)/2]
+	path := filepath.Join(dir, "conn.log.gz")
+	if err := os.WriteFile(path, corrupt, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	h.batch = 1000
+	sum := h.ingest(path)
+	if !sum.Files[0].Failed || sum.Rejected == 0 {
+		t.Fatalf("corrupt gzip not reported: %+v", sum.Files[0])
+	}
+	if len(sum.Errors) == 0 || !strings.HasPrefix(sum.Errors[0], path+":") {
+		t.Errorf("errors %v, want one naming %s and the position", sum.Errors, path)
+	}
+	got := sum.ByLog["conn"]
+	if got < 1000 || got >= 20000 {
+		t.Errorf("accepted %d records from the readable part, want some but not all", got)
+	}
+	if n := len(h.devicesByKey()); int64(n) != got+1 {
+		t.Errorf("%d devices, want one per accepted record plus the server (%d)", n, got+1)
+	}
+}
+
+// TestSightingsReachTheStore: a device that is only seen again in a later
+// batch must still have its last-seen time and address times stored.
+func TestSightingsReachTheStore(t *testing.T) {
+	dir := t.TempDir()
+	log := "#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tconn_state\n" +
+		"#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\n" +
+		"1772409600.0\tC1\t10.0.0.1\t1000\t8.8.8.8\t443\ttcp\tSF\n" +
+		"1772409700.0\tC2\t10.0.0.1\t1001\t8.8.8.8\t443\ttcp\tSF\n" +
+		"1772409800.0\tC3\t10.0.0.1\t1002\t8.8.8.8\t443\ttcp\tSF\n"
+	path := filepath.Join(dir, "conn.log")
+	if err := os.WriteFile(path, []byte(log), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	h.batch = 1
+	h.ingest(path)
+	d := h.devicesByKey()["ip:10.0.0.1"]
+	if d.LastSeen.Unix() != 1772409800 || len(d.IPs) != 1 || d.IPs[0].LastSeen.Unix() != 1772409800 {
+		t.Errorf("stored last seen %v, address %+v; want the third record's time", d.LastSeen, d.IPs)
+	}
+}
+
+// TestHalfWrittenLineWaits: a live log whose last line is still being
+// written must not be checkpointed inside that line.
+func TestHalfWrittenLineWaits(t *testing.T) {
+	dir := copyDir(t, "testdata/hospital")
+	conn := filepath.Join(dir, "conn.log")
+	full, err := os.ReadFile(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Cut inside the 5th record, after a field boundary.
+	lines := strings.SplitAfter(string(full), "\n")
+	partial := strings.Join(lines[:12], "") + lines[12][:40]
+	if err := os.WriteFile(conn, []byte(partial), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	sum := h.ingest(dir)
+	if sum.Rejected != 0 || len(sum.HeldBack) != 1 || sum.HeldBack[0] != conn+":13" {
+		t.Fatalf("rejected %d held back %v, want the half-written line 13 held back", sum.Rejected, sum.HeldBack)
+	}
+	if err := os.WriteFile(conn, full, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if sum := h.ingest(dir); sum.Rejected != 0 || sum.ByLog["conn"] != 4 {
+		t.Errorf("after completion: rejected %d, conn %d, want the 4 remaining records", sum.Rejected, sum.ByLog["conn"])
+	}
+	clean := newHarness(t)
+	clean.ingest("testdata/hospital")
+	if h.snapshotDevices() != clean.snapshotDevices() {
+		t.Error("ingesting a live log in two steps differs from one clean ingest")
 	}
 }

@@ -18,6 +18,12 @@ import "time"
 //     advisories where marked "advisory"; others are plausible inventions.
 //   - Hostname patterns follow vendor defaults where known (Cisco phones
 //     "SEP<MAC>", Cisco APs "AP<mac.dotted>") and hospital naming otherwise.
+//   - Statically addressed hosts have no DHCP exchange: IT registers them in
+//     the internal DNS under their host names (lower case), and the names
+//     show on the wire when others look them up: clients of the servers, the
+//     biomed engineer servicing the central stations, and the monitoring
+//     server's availability checks (ICMP echo, by name) of the servers and
+//     the static clinical systems.
 
 // Class names, as used in Truth and by the classifier.
 const (
@@ -115,6 +121,8 @@ type tlsSpec struct {
 //	dns           an external name from Names, looked up in DNS first
 //	class:CLASS   a device of that class that is online (Each: every one of them)
 //	profile:NAME  a device of that profile that is online (Each: every one of them)
+//	              (ByName: the target's DNS name is looked up first; only
+//	              statically addressed hosts have one)
 //	offer:medical a medical device and one of the ports it offers
 //	bcast         the directed broadcast address of the host's subnet
 type Flow struct {
@@ -136,6 +144,7 @@ type Flow struct {
 	Fail     float64 // fraction of attempts that fail (no answer or refused)
 	V6       bool    // uses IPv6 when both ends have it
 	Software bool    // the flow reveals the originator's client software (plain HTTP, SSH)
+	ByName   bool    // class and profile targets: look the target's DNS name up first
 }
 
 func tcp(to string, port uint16, svc string) Flow {
@@ -146,6 +155,12 @@ func tcp(to string, port uint16, svc string) Flow {
 func udp(to string, port uint16, svc string) Flow {
 	return Flow{To: to, Proto: "udp", Port: port, Service: svc,
 		Dur: dist{0.01, 0.8}, Orig: dist{90, 0.3}, Resp: dist{90, 0.3}}
+}
+
+// ping is an ICMP echo request and its reply (Zeek logs the type, 8, as the
+// originator's port and the code, 0, as the responder's).
+func ping(to string) Flow {
+	return Flow{To: to, Proto: "icmp", Dur: dist{0.0008, 0.5}, Orig: dist{64, 0}, Resp: dist{64, 0}} // 8-byte header and 56 data bytes, as ping sends
 }
 
 func (f Flow) every(d time.Duration) Flow  { f.Every = d; return f }
@@ -159,6 +174,7 @@ func (f Flow) v6() Flow                    { f.V6 = true; return f }
 func (f Flow) names(n ...string) Flow      { f.Names = n; return f }
 func (f Flow) ports(lo, hi uint16) Flow    { f.Port, f.PortHi = lo, hi; return f }
 func (f Flow) sw() Flow                    { f.Software = true; return f }
+func (f Flow) byName() Flow                { f.ByName = true; return f }
 func (f Flow) tls(s tlsSpec) Flow          { f.TLS = &s; return f }
 func (f Flow) bytes(orig, resp float64) Flow {
 	f.Orig.Median, f.Resp.Median = orig, resp
@@ -238,6 +254,8 @@ var (
 		Ciphers: []string{"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"}, Curve: "secp256r1"}
 	tlsLegacyDevice = tlsSpec{P13: 0, Legacy: "TLSv10", NoSNI: true,
 		Ciphers: []string{"TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_3DES_EDE_CBC_SHA"}, Curve: "-"}
+	tlsSyslog = tlsSpec{P13: 0.6, Curve13: "x25519",
+		Ciphers: []string{"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}
 	tlsCloudDevice = tlsSpec{P13: 0.5,
 		Ciphers: []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"}}
 )
@@ -325,10 +343,14 @@ func windowsClientFlows() []Flow {
 		tcp("name:dc01", 389, "ldap").rate(8).rhythm(rhythmOffice).bytes(2500, 6000).dur(0.05, 0.8).v6(),
 		tcp("name:dc01", 445, "smb").rate(5).rhythm(rhythmOffice).bytes(9000, 60000).dur(4, 1.2).v6(),
 		tcp("name:dc01", 135, "dce_rpc").rate(2).rhythm(rhythmOffice).bytes(800, 700).dur(0.01, 0.5),
+		// The DC locator spreads clients over the site's domain controllers.
+		udp("name:dc02", 88, "krb").rate(2).rhythm(rhythmOffice).bytes(1500, 1400),
+		tcp("name:dc02", 389, "ldap").rate(3).rhythm(rhythmOffice).bytes(2500, 6000).dur(0.05, 0.8),
 		udp("host:dc01", 123, "ntp").every(64*time.Minute).bytes(48, 48),
 		tcp("name:ehr01", 80, "http").rate(0.5).rhythm(rhythmOffice).bytes(450, 380).dur(0.01, 0.5), // typed URL, redirected to HTTPS
 		tcp("name:ehr01", 443, "ssl").rate(40).rhythm(rhythmOffice).bytes(4000, 90000).sigma(0.9, 1.3).dur(20, 1.3).tls(tlsSchannel).v6(),
 		tcp("name:print01", 445, "smb").rate(1.5).rhythm(rhythmOffice).bytes(250000, 4000).sigma(1.2, 0.5).dur(2, 0.8),
+		tcp("name:vocera01", 443, "ssl").rate(0.1).rhythm(rhythmOffice).bytes(3000, 40000).dur(30, 1).tls(tlsSchannel), // charge nurses: Vocera Staff Assignment, a web application of the Vocera server
 		tcp("dns", 443, "ssl").names(workstationWeb...).rate(25).rhythm(rhythmOffice).bytes(3000, 45000).sigma(1, 1.5).dur(15, 1.5).tls(tlsModern),
 		tcp("dns", 80, "http").names("ctldl.windowsupdate.com").rate(0.8).rhythm(rhythmOffice).bytes(400, 22000).sw(),
 		tcp("dns", 80, "http").names("www.msftconnecttest.com").rate(0.5).bytes(180, 500).sw(),
@@ -707,6 +729,9 @@ var endpointProfiles = []Profile{
 			tcp("offer:medical", 0, "").rate(1.5).rhythm(rhythmOffice).bytes(600, 3000).dur(2, 1),
 			tcp("name:asm01", 443, "ssl").rate(2).rhythm(rhythmOffice).bytes(5000, 150000).dur(30, 1).tls(tlsSchannel),
 			tcp("name:hl7eng01", 8443, "ssl").rate(0.5).rhythm(rhythmOffice).bytes(20000, 400000).dur(60, 1).tls(tlsSchannel), // Mirth Administrator
+			tcp("name:cscs01", 3389, "rdp").rate(1).rhythm(rhythmOffice).bytes(90000, 1.5e6).dur(600, 1),                      // IANA 3389 ms-wbt-server: servicing the central stations
+			tcp("name:benevision01", 3389, "rdp").rate(1).rhythm(rhythmOffice).bytes(90000, 1.5e6).dur(600, 1),
+			tcp("name:mdip01", 443, "ssl").rate(1).rhythm(rhythmOffice).bytes(8000, 250000).dur(60, 1).tls(tlsSchannel), // device integration platform's web console
 		),
 		Software: windowsClientSoftware,
 	},
@@ -861,8 +886,9 @@ var infraProfiles = []Profile{
 		Software: []softwareSpec{{Type: "SSH::SERVER", Name: "OpenSSH", Version: "8.9", Addl: "p1", Unparsed: "OpenSSH_8.9p1 Ubuntu-3ubuntu0.10", Port: 22}},
 		Cert:     &certSpec{Issuer: "", KeyType: "rsa", Bits: 2048, SigAlg: "sha256WithRSAEncryption", Days: 3650, AgeDays: 900},
 		Flows: []Flow{
-			tcp("host:ehr01", 2575, "").every(20*time.Second).bytes(2600, 200).dur(0.05, 0.6), // results to the EHR
-			tcp("host:lis01", 2575, "").every(time.Minute).bytes(1500, 200).dur(0.05, 0.6),    // orders to the LIS
+			tcp("host:ehr01", 2575, "").every(20*time.Second).bytes(2600, 200).dur(0.05, 0.6),                   // results to the EHR
+			tcp("host:lis01", 2575, "").every(time.Minute).bytes(1500, 200).dur(0.05, 0.6),                      // orders to the LIS
+			tcp("name:siem01", 6514, "ssl").every(time.Hour).bytes(600000, 6000).dur(3590, 0.01).tls(tlsSyslog), // rsyslog forwarding over TLS (RFC 5425, IANA 6514 syslog-tls)
 			udp("host:core01", 123, "ntp").every(17*time.Minute).bytes(48, 48),
 		},
 	},
@@ -907,16 +933,29 @@ var infraProfiles = []Profile{
 	{
 		Key: "vocera01", Addr: "10.1.0.81", Name: "vocera-platform", Class: ClassITServer, Manufacturer: "Vocera (Stryker)", Model: "Vocera Platform server",
 		Firmware: []string{"6.3.0"}, OUI: ouiVMware, NICNote: "virtual machine", Hostname: "vocera01", OS: osLinux, Criticality: critClinicalSupport,
-		Offers: []Service{{5002, "udp", ""}, {5200, "udp", ""}},
+		Offers: []Service{{5002, "udp", ""}, {5200, "udp", ""}, {443, "tcp", "ssl"}}, // 443: administration console and Staff Assignment
+		Cert:   &certSpec{Issuer: "hospital", KeyType: "rsa", Bits: 2048, SigAlg: "sha256WithRSAEncryption", Days: 730, AgeDays: 500},
 		Flows: []Flow{
 			udp("host:core01", 123, "ntp").every(17*time.Minute).bytes(48, 48),
 		},
 	},
 	{
 		Key: "nms01", Addr: "10.1.0.90", Name: "network-monitoring", Class: ClassITServer, Manufacturer: "Canonical", Model: "Ubuntu 22.04 network monitoring (SNMP poller, config backups)",
-		Firmware: []string{"Ubuntu 22.04"}, OUI: ouiVMware, NICNote: "virtual machine", Hostname: "nms01", OS: osLinux, Criticality: critNonClinical,
+		Firmware: []string{"Ubuntu 22.04"}, OUI: ouiVMware, NICNote: "virtual machine", Hostname: "nms01", OS: osLinux, Criticality: critNonClinical, DNSCache: true,
 		Software: []softwareSpec{{Type: "SSH::CLIENT", Name: "OpenSSH", Version: "8.9", Addl: "p1", Unparsed: "OpenSSH_8.9p1 Ubuntu-3ubuntu0.10"}},
 		Flows: []Flow{
+			// Availability checks (ICMP echo) of the servers and of the
+			// statically addressed clinical systems, configured by DNS name.
+			ping("class:it_server").byName().each().every(5 * time.Minute),
+			ping("class:ehr_server").byName().each().every(5 * time.Minute),
+			ping("class:hl7_interface_engine").byName().each().every(5 * time.Minute),
+			ping("class:pacs").byName().each().every(5 * time.Minute),
+			ping("class:device_server").byName().each().every(5 * time.Minute),
+			ping("class:imaging_ct").byName().each().every(5 * time.Minute),
+			ping("class:imaging_mr").byName().each().every(5 * time.Minute),
+			ping("class:surgical_robot").byName().each().every(5 * time.Minute),
+			ping("class:lab_analyzer").byName().each().every(5 * time.Minute),
+			tcp("name:siem01", 6514, "ssl").every(time.Hour).bytes(300000, 5000).dur(3590, 0.01).tls(tlsSyslog),
 			udp("class:network_gear", 161, "snmp").every(5*time.Minute).each().bytes(400, 1800).dur(0.02, 0.5),
 			udp("class:printer", 161, "snmp").every(15*time.Minute).each().bytes(300, 700).dur(0.02, 0.5).fail(0.02),
 			tcp("class:network_gear", 22, "ssh").every(24*time.Hour).each().rhythm(rhythmNight).bytes(4000, 45000).dur(6, 0.4).sw(),
@@ -928,7 +967,8 @@ var infraProfiles = []Profile{
 	{
 		Key: "siem01", Addr: "10.1.0.95", Name: "syslog-collector", Class: ClassITServer, Manufacturer: "Canonical", Model: "Ubuntu 22.04 syslog collector",
 		Firmware: []string{"Ubuntu 22.04"}, OUI: ouiVMware, NICNote: "virtual machine", Hostname: "siem01", OS: osLinux, Criticality: critNonClinical,
-		Offers: []Service{{514, "udp", "syslog"}},
+		Offers: []Service{{514, "udp", "syslog"}, {6514, "tcp", "ssl"}}, // IANA 514/udp syslog, 6514/tcp syslog-tls (RFC 5425)
+		Cert:   &certSpec{Issuer: "hospital", KeyType: "rsa", Bits: 2048, SigAlg: "sha256WithRSAEncryption", Days: 730, AgeDays: 250},
 		Flows: []Flow{
 			udp("host:core01", 123, "ntp").every(17*time.Minute).bytes(48, 48),
 		},
@@ -991,7 +1031,7 @@ var infraProfiles = []Profile{
 	{
 		Key: "cscs01", Addr: "10.40.0.21", Name: "ge-carescape-central", Class: ClassDeviceServer, Manufacturer: "GE HealthCare", Model: "CARESCAPE Central Station",
 		Firmware: []string{"2.1"}, OUI: ouiHPE, Hostname: "cscs01", OS: osWindows, Criticality: critLifeSupporting, // advisory ICSMA-20-023-01 (versions 2.x)
-		Offers: []Service{{7000, "udp", ""}},
+		Offers: []Service{{7000, "udp", ""}, {3389, "tcp", "rdp"}},
 		Flows: []Flow{
 			tcp("host:hl7eng01", 2575, "").every(time.Minute).bytes(3200, 200).dur(0.05, 0.6),
 			udp("host:dc01", 123, "ntp").every(64*time.Minute).bytes(48, 48),
@@ -1000,7 +1040,7 @@ var infraProfiles = []Profile{
 	{
 		Key: "benevision01", Addr: "10.40.0.22", Name: "mindray-benevision-cms", Class: ClassDeviceServer, Manufacturer: "Mindray", Model: "BeneVision Central Monitoring System",
 		Firmware: []string{"01.20.00"}, OUI: ouiDell, Hostname: "benevision01", OS: osWindows, Criticality: critLifeSupporting,
-		Offers: []Service{{4600, "tcp", ""}},
+		Offers: []Service{{4600, "tcp", ""}, {3389, "tcp", "rdp"}},
 		Flows: []Flow{
 			udp("host:dc01", 123, "ntp").every(64*time.Minute).bytes(48, 48),
 		},
@@ -1008,7 +1048,8 @@ var infraProfiles = []Profile{
 	{
 		Key: "mdip01", Addr: "10.40.0.30", Name: "capsule-mdip", Class: ClassDeviceServer, Manufacturer: "Philips Capsule", Model: "Medical Device Information Platform",
 		Firmware: []string{"10.6"}, OUI: ouiVMware, NICNote: "virtual machine", Hostname: "mdip01", OS: osLinux, Criticality: critLifeSupporting,
-		Offers: []Service{{4001, "tcp", ""}, {4002, "tcp", ""}},
+		Offers: []Service{{4001, "tcp", ""}, {4002, "tcp", ""}, {443, "tcp", "ssl"}},
+		Cert:   &certSpec{Issuer: "", KeyType: "rsa", Bits: 2048, SigAlg: "sha256WithRSAEncryption", Days: 3650, AgeDays: 800},
 		Flows: []Flow{
 			tcp("host:hl7eng01", 2575, "").every(time.Minute).bytes(2800, 200).dur(0.05, 0.6),
 			udp("host:core01", 123, "ntp").every(17*time.Minute).bytes(48, 48),

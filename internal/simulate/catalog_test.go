@@ -123,7 +123,7 @@ func TestCatalogIsComplete(t *testing.T) {
 			}
 		}
 		for _, f := range p.Flows {
-			if f.Proto != "dns" && f.Proto != "tcp" && f.Proto != "udp" {
+			if f.Proto != "dns" && f.Proto != "tcp" && f.Proto != "udp" && f.Proto != "icmp" {
 				t.Errorf("profile %s: flow to %s has protocol %q", p.Name, f.To, f.Proto)
 			}
 			if (f.Rate > 0) == (f.Every > 0) {

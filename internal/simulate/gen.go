@@ -549,6 +549,17 @@ func (w *worker) execute(d *device, in intent) {
 			return
 		}
 		c.to = a
+		if f.ByName {
+			if c.dst.fqdn == "" {
+				return
+			}
+			sni, serverKey = c.dst.fqdn, c.dst.prof.Key
+			_, at := w.resolveCached(d, src, zone, c.dst.fqdn, t)
+			if at.IsZero() {
+				return
+			}
+			t = at
+		}
 	case "offer":
 		c.dst = w.pickOnline(w.h.medical, d, t)
 		if c.dst == nil {
@@ -570,9 +581,14 @@ func (w *worker) execute(d *device, in intent) {
 	if c.port == 123 && c.proto == "udp" && d.prof.OS != osAndroid {
 		c.fromPort = 123
 	}
+	if c.proto == "icmp" {
+		c.fromPort, c.port, c.state = 8, 0, "OTH" // echo request, code 0
+	}
 	c.ts = t
 	if r.chance(f.Fail) {
-		c.state = "S0"
+		if c.proto != "icmp" {
+			c.state = "S0"
+		}
 		if c.proto == "tcp" {
 			if r.chance(0.5) {
 				c.state = "REJ"
@@ -600,7 +616,7 @@ func (w *worker) execute(d *device, in intent) {
 		case x < 0.04:
 			c.state = "RSTR"
 		}
-	} else if c.rb == 0 {
+	} else if c.rb == 0 && c.proto != "icmp" {
 		c.state = "S0"
 	}
 	ev := w.emitConn(c)

@@ -68,6 +68,7 @@ type device struct {
 	oui      OUI
 	mac      net.HardwareAddr
 	hostname string
+	fqdn     string // the name the internal DNS holds for it; "" for DHCP clients
 	firmware string
 	home     *zone
 	static   bool
@@ -206,7 +207,8 @@ func newHospital(opts Options) (*hospital, error) {
 			return nil, err
 		}
 		h.infra[p.Key] = d
-		h.addName(p.Key+"."+domainSuffix, d.v4, d.v6, 1200*time.Second)
+		d.fqdn = p.Key + "." + domainSuffix
+		h.addName(d.fqdn, d.v4, d.v6, 1200*time.Second)
 	}
 	h.core, h.dhcpSrv = h.infra["core01"], h.infra["dc01"]
 	h.dns = [2]*device{h.infra["dc01"], h.infra["dc02"]}
@@ -235,6 +237,12 @@ func newHospital(opts Options) (*hospital, error) {
 		}
 	}
 	for _, d := range h.devices {
+		// IT registers statically addressed endpoints in the internal DNS
+		// under their host names, as it does its servers.
+		if d.static && d.fqdn == "" && d.hostname != "" {
+			d.fqdn = strings.ToLower(d.hostname) + "." + domainSuffix
+			h.addName(d.fqdn, d.v4, d.v6, 1200*time.Second)
+		}
 		if d.static {
 			far := opts.Start.Add(time.Duration(opts.Hours+48) * time.Hour)
 			d.online = []online{{from: opts.Start.Add(-48 * time.Hour), to: far, addr: d.v4, zone: d.home}}

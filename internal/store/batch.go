@@ -10,7 +10,10 @@ import (
 )
 
 // ErrInvalidBatch is returned (wrapped) by Commit when a batch is rejected
-// before anything is written: retrying the same batch cannot succeed.
+// and nothing of it is written: retrying the same batch cannot succeed.
+// Most problems are found by Validate before the transaction starts; a
+// sighting of a device that does not exist, and a document that cannot be
+// encoded, are found while writing, and the transaction is rolled back.
 var ErrInvalidBatch = errors.New("invalid batch")
 
 // MinTime and MaxTime bound the non-zero times a backend stores exactly
@@ -24,12 +27,17 @@ var (
 // Validate reports every problem that makes b unstorable, joined, each
 // with its position, all wrapping ErrInvalidBatch. A nil batch is valid.
 //
-// Identities must be non-empty; strings stored in columns (IDs, keys,
-// class, criticality, vendor, MAC, IP, source, head hash) must be valid
-// UTF-8 without NUL bytes, which PostgreSQL cannot store in text; lease and
-// checkpoint times must be zero or within [MinTime, MaxTime]; counters must
-// not be negative; an ID may not be both written and deleted in one batch.
-// Repeated IDs, leases or sources are valid: the last occurrence wins.
+// Identities (IDs, keys, device and sighting IPs, lease MAC and IP,
+// sources) must be non-empty; strings stored in columns (those, and class,
+// criticality, vendor, head hash) must be valid UTF-8 without NUL bytes,
+// which PostgreSQL cannot store in text; lease and checkpoint times must be
+// zero or within [MinTime, MaxTime]; sighting times must be zero or
+// strictly between MinTime and MaxTime (a device seen at a time a column
+// cannot hold exactly must be written whole, in Devices, which keep any
+// time exactly); counters must not be negative; an ID may not be both
+// written and deleted, nor sighted and deleted, in one batch. Repeated IDs,
+// leases, sources, or IPs of one device are valid: the last occurrence
+// wins.
 func (b *Batch) Validate() error {
 	if b == nil {
 		return nil
@@ -55,8 +63,14 @@ func (b *Batch) Validate() error {
 				bad("devices[%d]: %s %q is not valid UTF-8 without NUL", i, f.name, f.v)
 			}
 		}
+		for j, ip := range d.IPs {
+			if ip.IP == "" || !validText(ip.IP) {
+				bad("devices[%d] %q: ips[%d]: ip %q is empty or not valid UTF-8 without NUL", i, d.ID, j, ip.IP)
+			}
+		}
 		written[d.ID] = true
 	}
+	deleted := make(map[string]bool, len(b.DeleteDevices))
 	for i, id := range b.DeleteDevices {
 		switch {
 		case id == "":
@@ -65,6 +79,29 @@ func (b *Batch) Validate() error {
 			bad("delete_devices[%d]: id %q is not valid UTF-8 without NUL", i, id)
 		case written[id]:
 			bad("delete_devices[%d]: device %q is also written by the batch", i, id)
+		}
+		deleted[id] = true
+	}
+	for i := range b.Sightings {
+		s := &b.Sightings[i]
+		switch {
+		case s.DeviceID == "":
+			bad("sightings[%d]: empty device id", i)
+		case !validText(s.DeviceID):
+			bad("sightings[%d]: device id %q is not valid UTF-8 without NUL", i, s.DeviceID)
+		case deleted[s.DeviceID]:
+			bad("sightings[%d]: device %q is deleted by the batch", i, s.DeviceID)
+		}
+		if !timeStrictlyInRange(s.LastSeen) {
+			bad("sightings[%d] %q: last seen %s out of range", i, s.DeviceID, s.LastSeen)
+		}
+		for j, ip := range s.IPs {
+			if ip.IP == "" || !validText(ip.IP) {
+				bad("sightings[%d] %q: ips[%d]: ip %q is empty or not valid UTF-8 without NUL", i, s.DeviceID, j, ip.IP)
+			}
+			if !timeStrictlyInRange(ip.FirstSeen) || !timeStrictlyInRange(ip.LastSeen) {
+				bad("sightings[%d] %q: ips[%d] %q: first or last seen out of range", i, s.DeviceID, j, ip.IP)
+			}
 		}
 	}
 	for i, l := range b.Leases {
@@ -104,4 +141,10 @@ func validText(s string) bool {
 
 func timeInRange(t time.Time) bool {
 	return t.IsZero() || (!t.Before(MinTime) && !t.After(MaxTime))
+}
+
+// timeStrictlyInRange is timeInRange without the bounds, which stand in the
+// columns for the times beyond them.
+func timeStrictlyInRange(t time.Time) bool {
+	return t.IsZero() || (t.After(MinTime) && t.Before(MaxTime))
 }

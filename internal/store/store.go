@@ -6,7 +6,24 @@
 // Writes happen only through Commit, which applies a whole Batch in one
 // transaction: the state a batch of input produced and the checkpoint that
 // says how far that input was read land together or not at all. That is
-// what makes ingestion exactly-once in effect.
+// what makes ingestion exactly-once in effect. Commit guarantees:
+//
+//   - Atomicity: a batch lands whole or not at all. A batch Validate
+//     rejects, and one that fails inside the database (a sighting of a
+//     device that does not exist, a key held by another device, a canceled
+//     context), leaves the store as it was.
+//   - Order: deletions, then whole devices, then sightings, then leases and
+//     checkpoints; within a batch the last occurrence of a key wins.
+//   - Bounded memory: backends encode device documents in chunks while they
+//     write, so a commit holds O(chunk) documents, not O(batch).
+//   - Exact round trips: every time comes back to the nanosecond, in UTC;
+//     a device comes back as written, its IPs sorted by address (byte
+//     order) with one entry per address.
+//
+// A device is stored as a document plus the columns a sighting updates:
+// when it was last seen and the addresses it held, with when it held
+// them. A Sighting updates only those, which is what makes the common case
+// of ingestion, a known device talking again, cheap.
 //
 // The package must not know how state is derived; it stores what it is given.
 package store
@@ -24,7 +41,9 @@ var ErrNotFound = errors.New("not found")
 
 // Store is the persistence interface every backend implements.
 type Store interface {
-	// Commit applies a batch atomically.
+	// Commit applies a batch atomically (see the package documentation for
+	// what it guarantees). An invalid batch fails with an error wrapping
+	// ErrInvalidBatch; a nil or empty batch is a no-op.
 	Commit(ctx context.Context, b *Batch) error
 
 	// Device returns one device by ID, or ErrNotFound.
@@ -47,19 +66,40 @@ type Store interface {
 
 // Batch is a set of changes applied in one transaction.
 type Batch struct {
-	// Devices are inserted or replaced whole, by ID.
+	// Devices are inserted or replaced whole, by ID: the device's stored
+	// addresses become exactly its IPs.
 	Devices []asset.Device
-	// DeleteDevices are IDs of devices removed (merged into another).
+	// DeleteDevices are IDs of devices removed (merged into another), with
+	// their addresses.
 	DeleteDevices []string
+	// Sightings record that devices were seen again without rewriting the
+	// rest of them: LastSeen, and the first/last seen of the addresses they
+	// held. They apply after Devices and DeleteDevices. Each must name a
+	// device that exists once those are applied, or Commit fails with
+	// ErrInvalidBatch and writes nothing. Several sightings of one device
+	// merge field by field, the last word winning: LastSeen is the last
+	// sighting's, and each address's times are those of the last sighting
+	// that lists it.
+	Sightings []Sighting
 	// Leases are inserted or replaced by (MAC, IP, Start).
 	Leases []asset.Lease
 	// Checkpoints are inserted or replaced by Source.
 	Checkpoints []Checkpoint
 }
 
+// Sighting updates when a device was last seen and the addresses it held.
+// Applying a sighting whose values are already stored changes nothing.
+type Sighting struct {
+	DeviceID string
+	LastSeen time.Time
+	// IPs are upserted by (device, IP); addresses not listed are kept.
+	IPs []asset.IPAddress
+}
+
 // Empty reports whether the batch holds no change.
 func (b *Batch) Empty() bool {
-	return len(b.Devices) == 0 && len(b.DeleteDevices) == 0 && len(b.Leases) == 0 && len(b.Checkpoints) == 0
+	return len(b.Devices) == 0 && len(b.DeleteDevices) == 0 && len(b.Sightings) == 0 &&
+		len(b.Leases) == 0 && len(b.Checkpoints) == 0
 }
 
 // DeviceQuery filters Devices. Zero values do not filter.

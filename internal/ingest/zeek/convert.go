@@ -61,7 +61,10 @@ func (r *Reader) isNull(v *value) bool {
 }
 
 func (h *tsvHeader) isNull(raw []byte) bool {
-	if len(raw) == 0 || (raw[0] != h.unset0 && raw[0] != h.empty0) {
+	if len(raw) == 0 {
+		return h.unset == "" || h.empty == ""
+	}
+	if raw[0] != h.unset0 && raw[0] != h.empty0 {
 		return false
 	}
 	return string(raw) == h.unset || string(raw) == h.empty

@@ -79,8 +79,8 @@ func (r *Reader) visit(o *fastjson.Object, prefix []byte) {
 			r.visit(obj, key)
 			return
 		}
-		i, ok := r.jb.cols[string(key)]
-		if !ok {
+		i := r.jb.lookup(key)
+		if i < 0 {
 			return
 		}
 		r.v = value{jv: v}
@@ -94,8 +94,35 @@ func (r *Reader) visit(o *fastjson.Object, prefix []byte) {
 // Reader's events.
 type jsonBinding struct {
 	kind    event.Kind
-	cols    map[string]int
 	targets []target
+	// slots is an open-addressing table of the column names: cheaper than
+	// a map for the ~20 short keys of a line, most of which hit.
+	slots [128]keySlot
+}
+
+type keySlot struct {
+	key string
+	idx int // into targets; -1 for an empty slot
+}
+
+func keyHash(k []byte) int {
+	if len(k) == 0 {
+		return 0
+	}
+	return (len(k)*31 + int(k[0])*7 + int(k[len(k)/2])*3 + int(k[len(k)-1])*13) & 127
+}
+
+// lookup returns the target index of a column name, or -1.
+func (jb *jsonBinding) lookup(k []byte) int {
+	for h := keyHash(k); ; h = (h + 1) & 127 {
+		s := &jb.slots[h]
+		if s.idx < 0 {
+			return -1
+		}
+		if s.key == string(k) {
+			return s.idx
+		}
+	}
 }
 
 // jsonBinding returns the binding for a log type, nil when Vigil does not
@@ -106,9 +133,16 @@ func (r *Reader) jsonBinding(path string) *jsonBinding {
 	}
 	var jb *jsonBinding
 	if sch := schemas[path]; sch != nil {
-		jb = &jsonBinding{kind: sch.kind, cols: make(map[string]int, len(sch.cols))}
+		jb = &jsonBinding{kind: sch.kind}
+		for i := range jb.slots {
+			jb.slots[i].idx = -1
+		}
 		for name, mk := range sch.cols {
-			jb.cols[name] = len(jb.targets)
+			h := keyHash([]byte(name))
+			for jb.slots[h].idx >= 0 {
+				h = (h + 1) & 127
+			}
+			jb.slots[h] = keySlot{key: name, idx: len(jb.targets)}
 			jb.targets = append(jb.targets, mk(r))
 		}
 	}

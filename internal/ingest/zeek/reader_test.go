@@ -413,6 +413,10 @@ func TestReaderTSVHeaders(t *testing.T) {
 		{"CRLF and blank lines",
 			"#separator \\x09\r\n\r\n#path\tknown_hosts\r\n#fields\tts\thost\r\n#types\ttime\taddr\r\n \t \r\n1\t10.0.0.1\r\n\n",
 			[]event.Event{&event.KnownHost{TS: ts(1, 0), Host: ip("10.0.0.1")}}},
+		{"empty unset marker",
+			"#separator \\x09\n#unset_field\t\n#path\tknown_services\n#fields\tts\thost\tport_num\tservice\n" +
+				"#types\ttime\taddr\tport\tset[string]\n1\t\t\t\n",
+			[]event.Event{&event.KnownService{TS: ts(1, 0)}}},
 		{"string type column holding a list",
 			"#separator \\x09\n#path\tknown_services\n#fields\tts\tservice\n#types\ttime\tstring\n1\tA,B\n",
 			[]event.Event{&event.KnownService{TS: ts(1, 0), Services: []string{"A,B"}}}},

@@ -107,8 +107,10 @@ func (r *Reader) bind() {
 		}
 		r.targets = append(r.targets, t)
 		r.colList = append(r.colList, list)
-		if t.op != opNone {
-			r.mapped = append(r.mapped, i)
+	}
+	for i := range r.targets {
+		if r.targets[i].op != opNone {
+			r.mapped = append(r.mapped, mappedCol{t: &r.targets[i], col: i})
 		}
 	}
 	h.bound = true
@@ -160,6 +162,12 @@ func (r *Reader) parseTSV(line []byte, pos event.Position) (Record, error) {
 	return rec, nil
 }
 
+// mappedCol is a column with a target.
+type mappedCol struct {
+	t   *target
+	col int
+}
+
 func fieldCountError(pos event.Position, got, want int) *RecordError {
 	return &RecordError{Pos: pos, Err: fmt.Errorf("%w: %d, want %d", ErrFieldCount, got, want)}
 }
@@ -191,7 +199,7 @@ func (r *Reader) setTSV(line []byte) (n, errCol int, err error) {
 scan:
 	for ; i+8 <= len(line); i += 8 {
 		for m := sepMask(binary.LittleEndian.Uint64(line[i:]), rep); m != 0; m &= m - 1 {
-			offs = append(offs, int32(i+bits.TrailingZeros64(m)>>3))
+			offs = append(offs, i+bits.TrailingZeros64(m)>>3)
 			if len(offs) > want {
 				break scan
 			}
@@ -200,7 +208,7 @@ scan:
 	if len(offs) <= want {
 		for ; i < len(line); i++ {
 			if line[i] == sep {
-				offs = append(offs, int32(i))
+				offs = append(offs, i)
 				if len(offs) > want {
 					break
 				}
@@ -210,19 +218,18 @@ scan:
 	r.offs = offs
 	if len(offs) > want {
 		// Too many fields: count them only to report it.
-		last := int(offs[len(offs)-1]) + 1
+		last := offs[len(offs)-1] + 1
 		return want + 1 + bytes.Count(line[last:], []byte{sep}), 0, nil
 	}
 	if len(offs) != want {
 		return len(offs), 0, nil
 	}
-	offs = append(offs, int32(len(line)))
+	offs = append(offs, len(line))
 	r.offs = offs
 	fast := !r.hdr.nullFirst
 	plain := bytes.IndexByte(line, '\\') < 0
-	tg := r.targets
-	for _, c := range r.mapped {
-		t := &tg[c]
+	for _, mc := range r.mapped {
+		t, c := mc.t, mc.col
 		raw := line[offs[c]+1 : offs[c+1]]
 		if fast {
 			// Zeek's markers, "-" unset and "(empty)" empty, leave the

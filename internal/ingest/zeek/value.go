@@ -135,7 +135,7 @@ func parseDecimal(b []byte) (neg bool, whole uint64, nanos int64, ok bool) {
 // parseFloatFallback handles the numbers parseDecimal refuses but that are
 // still finite decimal floats (exponent notation such as 1.5e9).
 func parseFloatFallback(b []byte) (float64, bool) {
-	if bytes.IndexAny(b, "eE") < 0 {
+	if !bytes.ContainsAny(b, "eE") {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(string(b), 64)

@@ -16,9 +16,10 @@ func openBench(opts Options) func(b *testing.B) store.Store {
 	return func(b *testing.B) store.Store { return openTest(b, opts) }
 }
 
-func BenchmarkCommitDevices(b *testing.B) { storetest.BenchCommitDevices(b, openBench(Options{})) }
-func BenchmarkCommitLeases(b *testing.B)  { storetest.BenchCommitLeases(b, openBench(Options{})) }
-func BenchmarkReadDevices(b *testing.B)   { storetest.BenchReadDevices(b, openBench(Options{})) }
+func BenchmarkCommitDevices(b *testing.B)   { storetest.BenchCommitDevices(b, openBench(Options{})) }
+func BenchmarkCommitSightings(b *testing.B) { storetest.BenchCommitSightings(b, openBench(Options{})) }
+func BenchmarkCommitLeases(b *testing.B)    { storetest.BenchCommitLeases(b, openBench(Options{})) }
+func BenchmarkReadDevices(b *testing.B)     { storetest.BenchReadDevices(b, openBench(Options{})) }
 
 // BenchmarkCommitMode compares the ways Commit can write rows: unnest, COPY
 // into a temporary table, a pgx.Batch of single-row upserts; copyMin in

@@ -2,21 +2,23 @@
 // pgx (pgxpool), for several workers reading and writing one state.
 //
 // It owns the PostgreSQL schema (migrations/, applied with goose in Open
-// under a session advisory lock, so concurrent workers starting together
-// migrate once) and the SQL. The store lives in the first schema of the
+// with the data migrations of internal/migration, under a session advisory
+// lock, so concurrent workers starting together migrate once) and the SQL. The store lives in the first schema of the
 // connection's search_path, which a URL can set (…?search_path=vigil);
 // Open does not create that schema. The package must not interpret what it
 // stores, and must never log or return the connection URL, which may hold
 // a password.
 //
-// Commit writes each table with one multi-row upsert: from unnest()ed
-// array parameters for small batches, from a temporary table filled by
-// COPY for large ones (see write.go and BenchmarkCommitMode, which also
-// measures a pgx.Batch of single-row upserts, slower at every scale).
+// Commit writes each table with multi-row statements: from unnest()ed
+// array parameters for small batches, a chunk at a time, from a temporary
+// table filled by one streaming COPY for large ones (see write.go and
+// BenchmarkCommitMode, which also measures a pgx.Batch of single-row
+// statements, slower at every scale).
 package postgres
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -34,6 +36,7 @@ import (
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/store"
 	"github.com/vigil-iomt/vigil/internal/store/internal/codec"
+	"github.com/vigil-iomt/vigil/internal/store/internal/migration"
 )
 
 //go:embed migrations/*.sql
@@ -99,24 +102,11 @@ func (s *Store) migrate(ctx context.Context, cfg *pgxpool.Config) error {
 	if schema == nil {
 		return errors.New("no schema of the search_path exists: create it first")
 	}
-	fsys, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
-	// The advisory lock is database-wide: derive its ID from the schema so
-	// that stores in different schemas migrate independently.
-	h := fnv.New64a()
-	h.Write([]byte("vigil-store-migrate:" + *schema))
-	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300))
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
 	db := stdlib.OpenDB(*cfg.ConnConfig.Copy())
 	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
-		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true), goose.WithSlog(s.log))
+	p, err := newMigrator(db, *schema, s.log)
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return err
 	}
 	res, err := p.Up(ctx)
 	if err != nil {
@@ -128,6 +118,31 @@ func (s *Store) migrate(ctx context.Context, cfg *pgxpool.Config) error {
 	return nil
 }
 
+// newMigrator returns the goose provider of the schema in db's schema
+// (named schema): the SQL files of migrations/, and the data migrations of
+// internal/migration, run under a session advisory lock.
+func newMigrator(db *sql.DB, schema string, log *slog.Logger) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	// The advisory lock is database-wide: derive its ID from the schema so
+	// that stores in different schemas migrate independently.
+	h := fnv.New64a()
+	h.Write([]byte("vigil-store-migrate:" + schema))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(migration.DeviceIPs(migration.Dialect{Numbered: true, DocType: "json"})), goose.WithSlog(log))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
+}
+
 // Close closes the pool, waiting for connections in use to be released.
 // It is safe to call more than once.
 func (s *Store) Close() error {
@@ -136,15 +151,17 @@ func (s *Store) Close() error {
 }
 
 // Commit applies b in one transaction: deletions first (so that a device
-// may take over the key of a device the same batch deletes), then device,
-// lease and checkpoint upserts. An invalid batch is rejected with
-// store.ErrInvalidBatch before anything is written; an empty or nil batch
-// is a no-op.
+// may take over the key of a device the same batch deletes; the devices'
+// address rows go with them), then whole devices, encoded and written a
+// chunk at a time, then sightings, leases and checkpoints. An invalid batch
+// is rejected with store.ErrInvalidBatch before anything is written; a
+// sighting of a device that does not exist fails with it too, and the
+// transaction is rolled back. An empty or nil batch is a no-op.
 func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	if b == nil || b.Empty() {
 		return nil
 	}
-	rows, err := codec.Prepare(b)
+	p, err := codec.Prepare(b)
 	if err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
@@ -155,43 +172,81 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // no-op after Commit
 
-	if len(rows.Deletes) > 0 {
-		if _, err := tx.Exec(ctx, `DELETE FROM devices WHERE id = ANY($1::text[])`, rows.Deletes); err != nil {
+	if len(p.Deletes) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM devices WHERE id = ANY($1::text[])`, p.Deletes); err != nil {
 			return fmt.Errorf("postgres: commit: delete devices: %w", err)
 		}
 	}
-	if err := s.mode.writer().write(ctx, tx, rows); err != nil {
+	w := s.mode.writer()
+	if err := w.devices(ctx, tx, p); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	if err := w.sightings(ctx, tx, p); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	if err := w.leases(ctx, tx, p.Leases); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	if err := writeCheckpoints(ctx, tx, p.Checkpoints); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
-	s.log.Debug("store commit", "devices", len(rows.Devices), "deleted", len(rows.Deletes),
-		"leases", len(rows.Leases), "checkpoints", len(rows.Checkpoints), "duration", time.Since(start))
+	s.log.Debug("store commit", "devices", p.NumDevices(), "deleted", len(p.Deletes), "sightings", len(p.Sightings),
+		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "duration", time.Since(start))
 	return nil
 }
 
-// Device returns the device with the given ID, or store.ErrNotFound.
+// Device returns the device with the given ID, or store.ErrNotFound. One
+// statement reads the device and its addresses, so both see one commit.
 func (s *Store) Device(ctx context.Context, id string) (asset.Device, error) {
 	if !codec.Storable(id) {
 		return asset.Device{}, fmt.Errorf("postgres: device %q: %w", id, store.ErrNotFound)
 	}
-	var doc []byte
-	err := s.pool.QueryRow(ctx, `SELECT doc FROM devices WHERE id = $1`, id).Scan(&doc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return asset.Device{}, fmt.Errorf("postgres: device %q: %w", id, store.ErrNotFound)
-	}
+	rows, err := s.pool.Query(ctx, `SELECT d.last_seen_ns, d.doc, i.ip, i.first_seen_ns, i.last_seen_ns
+		FROM devices d LEFT JOIN device_ips i ON i.device_id = d.id WHERE d.id = $1 ORDER BY i.ip`, id)
 	if err != nil {
 		return asset.Device{}, fmt.Errorf("postgres: device %q: %w", id, err)
 	}
-	d, err := codec.DecodeDevice(doc)
+	defer rows.Close()
+	var (
+		found bool
+		dev   = codec.StoredDevice{ID: id}
+		ips   []codec.IP
+	)
+	for rows.Next() {
+		var (
+			doc         []byte
+			ip          *string
+			first, last *int64
+		)
+		if err := rows.Scan(&dev.LastSeen, &doc, &ip, &first, &last); err != nil {
+			return asset.Device{}, fmt.Errorf("postgres: device %q: %w", id, err)
+		}
+		if !found {
+			found, dev.Doc = true, doc
+		}
+		if ip != nil && first != nil && last != nil {
+			ips = append(ips, codec.IP{DeviceID: id, IP: *ip, FirstSeen: *first, LastSeen: *last})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return asset.Device{}, fmt.Errorf("postgres: device %q: %w", id, err)
+	}
+	if !found {
+		return asset.Device{}, fmt.Errorf("postgres: device %q: %w", id, store.ErrNotFound)
+	}
+	d, err := codec.DecodeDevice(dev, ips)
 	if err != nil {
 		return asset.Device{}, fmt.Errorf("postgres: device %q: decode: %w", id, err)
 	}
 	return d, nil
 }
 
-// Devices returns the devices matching q, ordered by ID, never nil.
+// Devices returns the devices matching q, ordered by ID, never nil. It
+// reads the devices and their addresses with two queries in one
+// repeatable-read transaction, so that both see the same commit.
 func (s *Store) Devices(ctx context.Context, q store.DeviceQuery) ([]asset.Device, error) {
 	if q.Limit < 0 {
 		return nil, fmt.Errorf("postgres: devices: negative limit %d", q.Limit)
@@ -199,33 +254,54 @@ func (s *Store) Devices(ctx context.Context, q store.DeviceQuery) ([]asset.Devic
 	if !codec.Storable(q.Class) {
 		return []asset.Device{}, nil
 	}
-	query, args := `SELECT doc FROM devices`, []any{}
+	where, args := ``, []any{}
 	if q.Class != "" {
 		args = append(args, q.Class)
-		query += ` WHERE class = $1`
+		where += ` WHERE class = $1`
 	}
-	query += ` ORDER BY id`
+	where += ` ORDER BY id`
 	if q.Limit > 0 {
 		args = append(args, q.Limit)
-		query += fmt.Sprintf(` LIMIT $%d`, len(args))
+		where += fmt.Sprintf(` LIMIT $%d`, len(args))
 	}
-	rows, err := s.pool.Query(ctx, query, args...)
+	ipsQuery := `SELECT device_id, ip, first_seen_ns, last_seen_ns FROM device_ips ORDER BY device_id, ip`
+	if len(args) > 0 {
+		ipsQuery = `SELECT device_id, ip, first_seen_ns, last_seen_ns FROM device_ips
+			WHERE device_id IN (SELECT id FROM devices` + where + `) ORDER BY device_id, ip`
+	}
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: devices: %w", err)
 	}
-	defer rows.Close()
-	var docs [][]byte
-	for rows.Next() {
-		var doc []byte
-		if err := rows.Scan(&doc); err != nil {
-			return nil, fmt.Errorf("postgres: devices: %w", err)
-		}
-		docs = append(docs, doc)
-	}
-	if err := rows.Err(); err != nil {
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	rows, err := tx.Query(ctx, `SELECT id, last_seen_ns, doc FROM devices`+where, args...)
+	if err != nil {
 		return nil, fmt.Errorf("postgres: devices: %w", err)
 	}
-	out, err := codec.DecodeDevices(docs)
+	devs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (codec.StoredDevice, error) {
+		var d codec.StoredDevice
+		err := row.Scan(&d.ID, &d.LastSeen, &d.Doc)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: devices: %w", err)
+	}
+	rows, err = tx.Query(ctx, ipsQuery, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: devices: addresses: %w", err)
+	}
+	ips, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (codec.IP, error) {
+		var r codec.IP
+		err := row.Scan(&r.DeviceID, &r.IP, &r.FirstSeen, &r.LastSeen)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: devices: addresses: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: devices: %w", err)
+	}
+	out, err := codec.DecodeDevices(devs, ips)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: devices: decode: %w", err)
 	}

@@ -1,8 +1,9 @@
 // Package sqlite is the embedded store.Store backend: one SQLite file,
 // written through modernc.org/sqlite (pure Go, driver "sqlite").
 //
-// It owns the SQLite schema (migrations/, applied with goose in Open), the
-// connection settings and the SQL. Writes go through a single writer
+// It owns the SQLite schema (migrations/, applied with goose in Open with
+// the data migrations of internal/migration), the connection settings and
+// the SQL. Writes go through a single writer
 // connection, so commits are serialised; reads use a separate pool and, in
 // WAL mode, never wait for a commit. The file is meant for one process: it
 // must not be shared by several writers on different machines (use the
@@ -19,6 +20,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"embed"
@@ -40,6 +42,7 @@ import (
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/store"
 	"github.com/vigil-iomt/vigil/internal/store/internal/codec"
+	"github.com/vigil-iomt/vigil/internal/store/internal/migration"
 )
 
 //go:embed migrations/*.sql
@@ -146,15 +149,25 @@ func dsn(path string, params ...string) string {
 	return u.String() + "?" + strings.Join(params, "&")
 }
 
-func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+// newMigrator returns the goose provider of the schema: the SQL files of
+// migrations/, and the data migrations of internal/migration.
+func newMigrator(db *sql.DB, log *slog.Logger) (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations, "migrations")
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys,
-		goose.WithDisableGlobalRegistry(true), goose.WithSlog(log))
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(migration.DeviceIPs(migration.Dialect{})), goose.WithSlog(log))
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
+	p, err := newMigrator(db, log)
+	if err != nil {
+		return err
 	}
 	res, err := p.Up(ctx)
 	if err != nil {
@@ -188,14 +201,17 @@ func (s *Store) Close() error {
 
 // Commit applies b in one IMMEDIATE transaction on the writer connection:
 // deletions first (so that a device may take over the key of a device the
-// same batch deletes), then device, lease and checkpoint upserts. An
-// invalid batch is rejected with store.ErrInvalidBatch before anything is
-// written; an empty or nil batch is a no-op.
+// same batch deletes; the devices' address rows go with them), then whole
+// devices, encoded and written a chunk at a time, then sightings, leases
+// and checkpoints. An invalid batch is rejected with store.ErrInvalidBatch
+// before anything is written; a sighting of a device that does not exist
+// fails with it too, and the transaction is rolled back. An empty or nil
+// batch is a no-op.
 func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	if b == nil || b.Empty() {
 		return nil
 	}
-	rows, err := codec.Prepare(b)
+	p, err := codec.Prepare(b)
 	if err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
@@ -205,91 +221,143 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 		return fmt.Errorf("sqlite: commit: begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }() // no-op after Commit
+	w := newWriter(tx)
+	defer w.close()
 
-	if err := execChunks(ctx, tx, deleteDevices, len(rows.Deletes), func(i int, a []any) []any {
-		return append(a, rows.Deletes[i])
-	}); err != nil {
+	if err := w.exec(ctx, deleteDevices, len(p.Deletes), func(i int, a []any) []any {
+		return append(a, p.Deletes[i])
+	}, nil); err != nil {
 		return fmt.Errorf("sqlite: commit: delete devices: %w", err)
 	}
-	if err := execChunks(ctx, tx, upsertDevices, len(rows.Devices), func(i int, a []any) []any {
-		d := &rows.Devices[i]
-		return append(a, d.ID, d.Key, d.Class, d.Criticality, d.Vendor, d.FirstSeen, d.LastSeen, d.Doc)
-	}); err != nil {
+	if err := w.devices(ctx, p); err != nil {
 		return fmt.Errorf("sqlite: commit: devices: %w", err)
 	}
-	if err := execChunks(ctx, tx, upsertLeases, len(rows.Leases), func(i int, a []any) []any {
-		l := &rows.Leases[i]
+	if err := w.sightings(ctx, p); err != nil {
+		return fmt.Errorf("sqlite: commit: sightings: %w", err)
+	}
+	if err := w.exec(ctx, upsertLeases, len(p.Leases), func(i int, a []any) []any {
+		l := &p.Leases[i]
 		return append(a, l.MAC, l.IP, l.Start, l.End)
-	}); err != nil {
+	}, nil); err != nil {
 		return fmt.Errorf("sqlite: commit: leases: %w", err)
 	}
-	if err := execChunks(ctx, tx, upsertCheckpoints, len(rows.Checkpoints), func(i int, a []any) []any {
-		c := &rows.Checkpoints[i]
+	if err := w.exec(ctx, upsertCheckpoints, len(p.Checkpoints), func(i int, a []any) []any {
+		c := &p.Checkpoints[i]
 		return append(a, c.Source, c.HeadHash, c.HeadLen, c.Offset, c.Line, c.Records, c.Rejected, c.Updated)
-	}); err != nil {
+	}, nil); err != nil {
 		return fmt.Errorf("sqlite: commit: checkpoints: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
-	s.log.Debug("store commit", "devices", len(rows.Devices), "deleted", len(rows.Deletes),
-		"leases", len(rows.Leases), "checkpoints", len(rows.Checkpoints), "duration", time.Since(start))
+	s.log.Debug("store commit", "devices", p.NumDevices(), "deleted", len(p.Deletes), "sightings", len(p.Sightings),
+		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "duration", time.Since(start))
 	return nil
 }
 
 // Device returns the device with the given ID, or store.ErrNotFound.
 func (s *Store) Device(ctx context.Context, id string) (asset.Device, error) {
-	var doc []byte
-	err := s.r.QueryRowContext(ctx, `SELECT doc FROM devices WHERE id = ?`, id).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return asset.Device{}, fmt.Errorf("sqlite: device %q: %w", id, store.ErrNotFound)
-	}
+	rows, err := s.r.QueryContext(ctx, `SELECT d.last_seen_ns, d.doc, i.ip, i.first_seen_ns, i.last_seen_ns
+		FROM devices d LEFT JOIN device_ips i ON i.device_id = d.id WHERE d.id = ? ORDER BY i.ip`, id)
 	if err != nil {
 		return asset.Device{}, fmt.Errorf("sqlite: device %q: %w", id, err)
 	}
-	d, err := codec.DecodeDevice(doc)
+	defer rows.Close()
+	var (
+		found bool
+		dev   = codec.StoredDevice{ID: id}
+		ips   []codec.IP
+	)
+	for rows.Next() {
+		var (
+			doc         sql.RawBytes
+			ip          sql.NullString
+			first, last sql.NullInt64
+		)
+		if err := rows.Scan(&dev.LastSeen, &doc, &ip, &first, &last); err != nil {
+			return asset.Device{}, fmt.Errorf("sqlite: device %q: %w", id, err)
+		}
+		if !found {
+			found, dev.Doc = true, bytes.Clone(doc)
+		}
+		if ip.Valid {
+			ips = append(ips, codec.IP{DeviceID: id, IP: ip.String, FirstSeen: first.Int64, LastSeen: last.Int64})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return asset.Device{}, fmt.Errorf("sqlite: device %q: %w", id, err)
+	}
+	if !found {
+		return asset.Device{}, fmt.Errorf("sqlite: device %q: %w", id, store.ErrNotFound)
+	}
+	d, err := codec.DecodeDevice(dev, ips)
 	if err != nil {
 		return asset.Device{}, fmt.Errorf("sqlite: device %q: decode: %w", id, err)
 	}
 	return d, nil
 }
 
-// Devices returns the devices matching q, ordered by ID, never nil.
+// Devices returns the devices matching q, ordered by ID, never nil. It
+// reads the devices and their addresses with two queries in one read
+// transaction, so that both see the same commit.
 func (s *Store) Devices(ctx context.Context, q store.DeviceQuery) ([]asset.Device, error) {
 	if q.Limit < 0 {
 		return nil, fmt.Errorf("sqlite: devices: negative limit %d", q.Limit)
 	}
-	query, args := `SELECT doc FROM devices`, []any{}
+	where, args := ``, []any{}
 	if q.Class != "" {
-		query += ` WHERE class = ?`
+		where = ` WHERE class = ?`
 		args = append(args, q.Class)
 	}
-	query += ` ORDER BY id`
+	where += ` ORDER BY id`
 	if q.Limit > 0 {
-		query += ` LIMIT ?`
+		where += ` LIMIT ?`
 		args = append(args, q.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	ipsQuery := `SELECT device_id, ip, first_seen_ns, last_seen_ns FROM device_ips ORDER BY device_id, ip`
+	if len(args) > 0 {
+		ipsQuery = `SELECT device_id, ip, first_seen_ns, last_seen_ns FROM device_ips
+			WHERE device_id IN (SELECT id FROM devices` + where + `) ORDER BY device_id, ip`
+	}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: devices: %w", err)
 	}
-	defer rows.Close()
-	var docs [][]byte
-	for rows.Next() {
-		var doc []byte
-		if err := rows.Scan(&doc); err != nil {
-			return nil, fmt.Errorf("sqlite: devices: %w", err)
-		}
-		docs = append(docs, doc)
-	}
-	if err := rows.Err(); err != nil {
+	defer func() { _ = tx.Rollback() }()
+	devs, err := scanAll(ctx, tx, `SELECT id, last_seen_ns, doc FROM devices`+where, args, func(rows *sql.Rows, d *codec.StoredDevice) error {
+		return rows.Scan(&d.ID, &d.LastSeen, &d.Doc)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: devices: %w", err)
 	}
-	out, err := codec.DecodeDevices(docs)
+	ips, err := scanAll(ctx, tx, ipsQuery, args, func(rows *sql.Rows, r *codec.IP) error {
+		return rows.Scan(&r.DeviceID, &r.IP, &r.FirstSeen, &r.LastSeen)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: devices: addresses: %w", err)
+	}
+	out, err := codec.DecodeDevices(devs, ips)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: devices: decode: %w", err)
 	}
 	return out, nil
+}
+
+// scanAll runs query and scans every row into a T.
+func scanAll[T any](ctx context.Context, tx *sql.Tx, query string, args []any, scan func(*sql.Rows, *T) error) ([]T, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		out = append(out, *new(T))
+		if err := scan(rows, &out[len(out)-1]); err != nil {
+			return nil, err
+		}
+	}
+	return out, rows.Err()
 }
 
 // Leases returns every lease ordered by MAC, IP and start, never nil.

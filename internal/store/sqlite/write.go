@@ -3,7 +3,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
+
+	"github.com/vigil-iomt/vigil/internal/store/internal/codec"
 )
 
 // statement is a multi-row statement: head, then rows of cols placeholders
@@ -24,6 +27,27 @@ var (
 			criticality = excluded.criticality, vendor = excluded.vendor, first_seen_ns = excluded.first_seen_ns,
 			last_seen_ns = excluded.last_seen_ns, doc = excluded.doc`,
 		cols: 8,
+	}
+	deleteDeviceIPs = statement{
+		head: `DELETE FROM device_ips WHERE device_id IN (`, row: `?`, tail: `)`, cols: 1,
+	}
+	upsertDeviceIPs = statement{
+		head: `INSERT INTO device_ips (device_id, ip, first_seen_ns, last_seen_ns) VALUES `,
+		row:  `(?,?,?,?)`,
+		// A row already holding the given times is left as it is.
+		tail: ` ON CONFLICT (device_id, ip) DO UPDATE SET first_seen_ns = excluded.first_seen_ns,
+			last_seen_ns = excluded.last_seen_ns
+			WHERE first_seen_ns <> excluded.first_seen_ns OR last_seen_ns <> excluded.last_seen_ns`,
+		cols: 4,
+	}
+	// updateLastSeen updates devices by primary key from a VALUES list
+	// (the plan is a loop over the list with a lookup per row); the count
+	// of changed rows tells whether every device exists.
+	updateLastSeen = statement{
+		head: `UPDATE devices SET last_seen_ns = v.column2 FROM (VALUES `,
+		row:  `(?,?)`,
+		tail: `) AS v WHERE devices.id = v.column1`,
+		cols: 2,
 	}
 	upsertLeases = statement{
 		head: `INSERT INTO leases (mac, ip, start_ns, end_ns) VALUES `,
@@ -47,6 +71,11 @@ var (
 // cost is in encoding documents and in the B-trees, not in statements.
 var maxRowsPerStatement = 256
 
+// chunkDevices is how many devices Commit encodes at a time: a commit
+// holds at most three chunks of documents (see codec.Plan.DeviceChunks),
+// about 2 MB with documents of ~700 bytes.
+var chunkDevices = 1000
+
 func (st statement) sql(rows int) string {
 	var b strings.Builder
 	b.Grow(len(st.head) + rows*(len(st.row)+1) + len(st.tail))
@@ -61,38 +90,151 @@ func (st statement) sql(rows int) string {
 	return b.String()
 }
 
-// execChunks writes n rows with st, as few statements as the chunk size
-// allows; the full-chunk statement is prepared once. add appends row i's
-// arguments.
-func execChunks(ctx context.Context, tx *sql.Tx, st statement, n int, add func(i int, args []any) []any) error {
-	if n == 0 {
-		return nil
+// writer writes multi-row statements in one transaction, preparing each
+// full-size statement once.
+type writer struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+	args  []any
+}
+
+func newWriter(tx *sql.Tx) *writer {
+	return &writer{tx: tx, stmts: map[string]*sql.Stmt{}}
+}
+
+// close closes the prepared statements.
+func (w *writer) close() {
+	for _, st := range w.stmts {
+		_ = st.Close()
 	}
+}
+
+// exec writes n rows with st, as few statements as the chunk size allows.
+// add appends row i's arguments; check, when not nil, is given the result
+// of the statement that wrote rows [lo, hi).
+func (w *writer) exec(ctx context.Context, st statement, n int, add func(i int, args []any) []any,
+	check func(lo, hi int, res sql.Result) error) error {
 	per := max(1, min(maxRowsPerStatement, 32766/st.cols))
-	args := make([]any, 0, min(n, per)*st.cols)
-	var full *sql.Stmt
-	if n >= per {
-		var err error
-		if full, err = tx.PrepareContext(ctx, st.sql(per)); err != nil {
-			return err
-		}
-		defer full.Close()
-	}
 	for lo := 0; lo < n; lo += per {
 		hi := min(lo+per, n)
-		args = args[:0]
+		w.args = w.args[:0]
 		for i := lo; i < hi; i++ {
-			args = add(i, args)
+			w.args = add(i, w.args)
 		}
-		var err error
+		var (
+			res sql.Result
+			err error
+		)
 		if hi-lo == per {
-			_, err = full.ExecContext(ctx, args...)
+			query := st.sql(per)
+			full, ok := w.stmts[query]
+			if !ok {
+				if full, err = w.tx.PrepareContext(ctx, query); err != nil {
+					return err
+				}
+				w.stmts[query] = full
+			}
+			res, err = full.ExecContext(ctx, w.args...)
 		} else {
-			_, err = tx.ExecContext(ctx, st.sql(hi-lo), args...)
+			res, err = w.tx.ExecContext(ctx, st.sql(hi-lo), w.args...)
 		}
 		if err != nil {
 			return err
 		}
+		if check != nil {
+			if err := check(lo, hi, res); err != nil {
+				return err
+			}
+		}
+	}
+	clear(w.args) // let the documents go
+	return nil
+}
+
+// devices writes the devices the plan writes whole, a chunk of documents at
+// a time, and replaces their address rows.
+func (w *writer) devices(ctx context.Context, p *codec.Plan) error {
+	for c, err := range p.DeviceChunks(chunkDevices) {
+		if err != nil {
+			return err
+		}
+		if err := w.exec(ctx, upsertDevices, len(c.Devices), func(i int, a []any) []any {
+			d := &c.Devices[i]
+			return append(a, d.ID, d.Key, d.Class, d.Criticality, d.Vendor, d.FirstSeen, d.LastSeen, d.Doc)
+		}, nil); err != nil {
+			return err
+		}
+		if err := w.exec(ctx, deleteDeviceIPs, len(c.Devices), func(i int, a []any) []any {
+			return append(a, c.Devices[i].ID)
+		}, nil); err != nil {
+			return fmt.Errorf("ips: %w", err)
+		}
+		if err := w.ips(ctx, c.IPs); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+func (w *writer) ips(ctx context.Context, ips []codec.IP) error {
+	if err := w.exec(ctx, upsertDeviceIPs, len(ips), func(i int, a []any) []any {
+		r := &ips[i]
+		return append(a, r.DeviceID, r.IP, r.FirstSeen, r.LastSeen)
+	}, nil); err != nil {
+		return fmt.Errorf("ips: %w", err)
+	}
+	return nil
+}
+
+// sightings updates the last-seen column of every sighted device, failing
+// with store.ErrInvalidBatch if one does not exist, and upserts the
+// sighted addresses.
+func (w *writer) sightings(ctx context.Context, p *codec.Plan) error {
+	ss := p.Sightings
+	if err := w.exec(ctx, updateLastSeen, len(ss), func(i int, a []any) []any {
+		return append(a, ss[i].ID, ss[i].LastSeen)
+	}, func(lo, hi int, res sql.Result) error {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if int(n) == hi-lo {
+			return nil
+		}
+		return w.missing(ctx, ss[lo:hi])
+	}); err != nil {
+		return err
+	}
+	return w.ips(ctx, p.SightingIPs)
+}
+
+// missing returns the error naming the devices of ss that do not exist.
+func (w *writer) missing(ctx context.Context, ss []codec.Sighting) error {
+	args := make([]any, len(ss))
+	for i := range ss {
+		args[i] = ss[i].ID
+	}
+	rows, err := w.tx.QueryContext(ctx, `SELECT id FROM devices WHERE id IN (?`+strings.Repeat(",?", len(ss)-1)+`)`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	found := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		found[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var unknown []string
+	for _, s := range ss {
+		if !found[s.ID] {
+			unknown = append(unknown, s.ID)
+		}
+	}
+	return codec.UnknownDevices(unknown)
 }

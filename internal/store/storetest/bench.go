@@ -3,6 +3,9 @@ package storetest
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,6 +82,112 @@ func BenchCommitDevices(b *testing.B, open func(b *testing.B) store.Store) {
 	}
 }
 
+// BenchCommitSightings measures the steady state of ingesting a busy
+// fleet: 60k devices out of 100k stored ones are seen again, each at the
+// address it held. "60k" commits them as Sightings; "whole-60k" rewrites
+// the same devices whole, as ingestion did before sightings, for
+// comparison. Both report devices/s and the peak growth of the live heap
+// during the commits (MB-peak-heap), which chunked encoding bounds. open is
+// called once per sub-benchmark; storing the fleet takes a few seconds.
+func BenchCommitSightings(b *testing.B, open func(b *testing.B) store.Store) {
+	const fleetSize, seen = 100_000, 60_000
+	fleet := Devices(fleetSize)
+	var sub []asset.Device // every device i with i%5 < 3, in fleet order
+	for i := range fleet {
+		if i%5 < 3 {
+			sub = append(sub, fleet[i])
+		}
+	}
+	sub = sub[:seen]
+	seed := func(b *testing.B) store.Store {
+		s := open(b)
+		for lo := 0; lo < len(fleet); lo += 10_000 {
+			if err := s.Commit(b.Context(), &store.Batch{Devices: fleet[lo:min(lo+10_000, len(fleet))]}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return s
+	}
+	b.Run("60k", func(b *testing.B) {
+		s := seed(b)
+		sightings := make([]store.Sighting, len(sub))
+		for i, d := range sub {
+			sightings[i] = store.Sighting{DeviceID: d.ID, IPs: []asset.IPAddress{d.IPs[0]}}
+		}
+		b.ReportAllocs()
+		peak := heapPeak()
+		i := 0
+		for b.Loop() {
+			i++
+			for j := range sightings {
+				seen := sub[j].LastSeen.Add(time.Duration(i) * time.Second)
+				sightings[j].LastSeen, sightings[j].IPs[0].LastSeen = seen, seen
+			}
+			if err := s.Commit(b.Context(), &store.Batch{Sightings: sightings}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(peak(), "MB-peak-heap")
+		report(b, seen, "devices")
+	})
+	b.Run("whole-60k", func(b *testing.B) {
+		s := seed(b)
+		devices := make([]asset.Device, len(sub))
+		for j, d := range sub {
+			devices[j] = d
+			devices[j].IPs = []asset.IPAddress{d.IPs[0]}
+		}
+		b.ReportAllocs()
+		peak := heapPeak()
+		i := 0
+		for b.Loop() {
+			i++
+			for j := range devices {
+				seen := sub[j].LastSeen.Add(time.Duration(i) * time.Second)
+				devices[j].LastSeen, devices[j].IPs[0].LastSeen = seen, seen
+			}
+			if err := s.Commit(b.Context(), &store.Batch{Devices: devices}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(peak(), "MB-peak-heap")
+		report(b, seen, "devices")
+	})
+}
+
+// heapPeak samples the live heap (as the last garbage collection found it)
+// every millisecond from now until the returned function is called, which
+// returns its peak growth in MB: what a commit keeps reachable, without
+// the garbage a collection has yet to free.
+func heapPeak() func() float64 {
+	runtime.GC()
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	base, peak := read(), uint64(0)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				peak = max(peak, read())
+			}
+		}
+	})
+	return func() float64 {
+		close(done)
+		wg.Wait()
+		return float64(max(peak, base)-base) / (1 << 20)
+	}
+}
+
 // BenchCommitLeases measures Commit of a batch of new leases at each scale.
 func BenchCommitLeases(b *testing.B, open func(b *testing.B) store.Store) {
 	for _, sc := range scales {
@@ -102,9 +211,12 @@ func BenchCommitLeases(b *testing.B, open func(b *testing.B) store.Store) {
 }
 
 // BenchReadDevices measures Devices returning a whole fleet, and Device
-// reading one device by ID out of it.
+// reading one device by ID out of it, up to a fleet of 100k devices.
 func BenchReadDevices(b *testing.B, open func(b *testing.B) store.Store) {
-	for _, sc := range scales {
+	for _, sc := range append(scales, struct {
+		name string
+		n    int
+	}{"100k", 100_000}) {
 		devices := Devices(sc.n)
 		b.Run("all-"+sc.name, func(b *testing.B) {
 			s := open(b)

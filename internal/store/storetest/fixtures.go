@@ -103,6 +103,22 @@ func Devices(n int) []asset.Device {
 	return out
 }
 
+// LegacyDevices returns devices for testing migrations of stored data: a
+// fleet spanning several pages of a migration, and devices with every
+// field set, with times beyond what a column holds, and without addresses;
+// sorted by ID.
+func LegacyDevices() []asset.Device {
+	out := Devices(2500)
+	far := fullDevice("dev-far", "ventilator")
+	far.LastSeen = time.Date(3000, 1, 2, 3, 4, 5, 6, time.UTC)
+	far.IPs[1].FirstSeen = time.Date(1500, 1, 2, 3, 4, 5, 6, time.UTC)
+	out = append(out, fullDevice("dev-full", "infusion-pump"), far,
+		asset.Device{ID: "dev-no-ips", Key: "ip:10.0.0.1"},
+		asset.Device{ID: "dev-empty-ips", Key: "ip:10.0.0.2", IPs: []asset.IPAddress{}})
+	sortDevices(out)
+	return out
+}
+
 // Leases returns n distinct leases.
 func Leases(n int) []asset.Lease {
 	out := make([]asset.Lease, n)

@@ -53,6 +53,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Atomicity", testAtomicity},
 		{"ConcurrentReaders", testConcurrentReaders},
 		{"Persistence", testPersistence},
+		{"Sightings", testSightings},
+		{"SightingsInOneBatch", testSightingsInOneBatch},
+		{"SightingsLastWinsPerField", testSightingsLastWinsPerField},
+		{"SightingsAfterDevices", testSightingsAfterDevices},
+		{"SightingUnknownDevice", testSightingUnknownDevice},
+		{"WholeWriteReplacesIPs", testWholeWriteReplacesIPs},
+		{"DeleteRemovesIPs", testDeleteRemovesIPs},
+		{"IPOrder", testIPOrder},
+		{"SightingsRoundTrip", testSightingsRoundTrip},
+		{"FarTimesAndSightings", testFarTimesAndSightings},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,7 +141,8 @@ func testEmptyBatch(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"nil", nil},
 		{"zero", &store.Batch{}},
-		{"empty slices", &store.Batch{Devices: []asset.Device{}, DeleteDevices: []string{}, Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{}}},
+		{"empty slices", &store.Batch{Devices: []asset.Device{}, DeleteDevices: []string{}, Sightings: []store.Sighting{},
+			Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := s.Commit(t.Context(), tt.b); err != nil {
@@ -157,6 +168,8 @@ func testDeviceRoundTrip(t *testing.T, open func(t *testing.T) store.Store) {
 	far := fullDevice("dev-far-times", "ventilator")
 	far.FirstSeen = time.Date(1500, 1, 2, 3, 4, 5, 6, time.UTC) // before int64 nanoseconds
 	far.LastSeen = time.Date(3000, 1, 2, 3, 4, 5, 6, time.UTC)  // after int64 nanoseconds
+	far.IPs[0].FirstSeen = time.Date(1600, 1, 2, 3, 4, 5, 6, time.UTC)
+	far.IPs[1].LastSeen = time.Date(2999, 1, 2, 3, 4, 5, 6, time.UTC)
 
 	tests := []struct {
 		name    string
@@ -527,9 +540,15 @@ func testAtomicity(t *testing.T, open func(t *testing.T) store.Store) {
 		changed := stored
 		changed.Model = "changed"
 		many := Devices(600) // more than one multi-row statement
+		var sightings []store.Sighting
+		for _, d := range append([]asset.Device{stored}, many...) { // stored, and devices the batch writes
+			sightings = append(sightings, store.Sighting{DeviceID: d.ID, LastSeen: t0.Add(time.Hour),
+				IPs: []asset.IPAddress{{IP: "10.99.0.1", FirstSeen: t0, LastSeen: t0.Add(time.Hour)}}})
+		}
 		return &store.Batch{
 			Devices:       append([]asset.Device{changed}, many...),
 			DeleteDevices: []string{doomed.ID},
+			Sightings:     sightings,
 			Leases:        []asset.Lease{{MAC: "00:1b:4f:00:00:01", IP: "10.0.0.1", Start: t0, End: t0.Add(2 * time.Hour)}, {MAC: "m2", IP: "i2", Start: t0}},
 			Checkpoints:   []store.Checkpoint{checkpoint("/log/conn.log", "bb", 20, t0.Add(time.Hour)), checkpoint("/log/new.log", "cc", 1, t0)},
 		}
@@ -567,6 +586,25 @@ func testAtomicity(t *testing.T, open func(t *testing.T) store.Store) {
 		{"key twice in the batch", nil, func(b *store.Batch) {
 			b.Devices = append(b.Devices, asset.Device{ID: "zzz-1", Key: "dup"}, asset.Device{ID: "zzz-2", Key: "dup"})
 		}, false},
+		{"sighting with empty device id", nil, func(b *store.Batch) { b.Sightings = append(b.Sightings, store.Sighting{LastSeen: t0}) }, true},
+		{"sighting of a device the batch deletes", nil, func(b *store.Batch) {
+			b.Sightings = append(b.Sightings, store.Sighting{DeviceID: doomed.ID, LastSeen: t0})
+		}, true},
+		{"sighting at a time no column holds exactly", nil, func(b *store.Batch) {
+			b.Sightings = append(b.Sightings, store.Sighting{DeviceID: stored.ID, LastSeen: store.MaxTime})
+		}, true},
+		{"sighting with an address out of range", nil, func(b *store.Batch) {
+			b.Sightings = append(b.Sightings, store.Sighting{DeviceID: stored.ID, LastSeen: t0,
+				IPs: []asset.IPAddress{{IP: "10.0.0.1", FirstSeen: time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)}}})
+		}, true},
+		{"device address with NUL", nil, func(b *store.Batch) {
+			b.Devices = append(b.Devices, asset.Device{ID: "dev-nul-ip", Key: "k-nul-ip", IPs: []asset.IPAddress{{IP: "10.0.0.1\x00"}}})
+		}, true},
+		// Valid, but the device does not exist: found in the database, after
+		// the devices and the sightings sorted before it were written.
+		{"sighting of a device that does not exist", nil, func(b *store.Batch) {
+			b.Sightings = append(b.Sightings, store.Sighting{DeviceID: "zzz-unknown", LastSeen: t0})
+		}, true},
 		{"canceled context", canceled, func(*store.Batch) {}, false},
 	}
 	for _, tt := range tests {
@@ -605,6 +643,14 @@ func testConcurrentReaders(t *testing.T, open func(t *testing.T) store.Store) {
 	v2 := Devices(n)
 	for i := range v2 {
 		v2[i].Model = "v2"
+		v2[i].IPs[0].LastSeen = v2[i].IPs[0].FirstSeen.Add(2 * time.Hour) // v1: one hour
+	}
+	// version tells v1 from v2 by the address, read apart from the document.
+	version := func(d asset.Device) string {
+		if len(d.IPs) == 1 && d.IPs[0].LastSeen.Sub(d.IPs[0].FirstSeen) == 2*time.Hour {
+			return "v2"
+		}
+		return d.Model
 	}
 
 	var (
@@ -635,8 +681,9 @@ func testConcurrentReaders(t *testing.T, open func(t *testing.T) store.Store) {
 				return
 			}
 			for _, d := range got {
-				if d.Model != got[0].Model {
-					t.Errorf("Devices during commit mixes models %q and %q: a reader saw part of a commit", got[0].Model, d.Model)
+				if d.Model != got[0].Model || version(d) != d.Model {
+					t.Errorf("Devices during commit mixes models %q and %q, addresses of %q: a reader saw part of a commit",
+						got[0].Model, d.Model, version(d))
 					return
 				}
 			}
@@ -651,8 +698,8 @@ func testConcurrentReaders(t *testing.T, open func(t *testing.T) store.Store) {
 				t.Errorf("Device(%q) during commit: %v", id, err)
 				return
 			}
-			if d.Model != v1[i%n].Model && d.Model != "v2" {
-				t.Errorf("Device(%q) during commit: model %q", id, d.Model)
+			if d.Model != v1[i%n].Model && d.Model != "v2" || version(d) != d.Model {
+				t.Errorf("Device(%q) during commit: model %q, addresses of %q", id, d.Model, version(d))
 				return
 			}
 			if began && !running(done) {
@@ -698,6 +745,14 @@ func testPersistence(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	commit(t, s, b)
 	commit(t, s, &store.Batch{DeleteDevices: []string{devices[0].ID}})
+	var sightings []store.Sighting
+	for i := 1; i < len(devices); i += 2 {
+		sg := store.Sighting{DeviceID: devices[i].ID, LastSeen: t0.Add(48 * time.Hour),
+			IPs: []asset.IPAddress{{IP: "192.0.2.1", FirstSeen: t0.Add(47 * time.Hour), LastSeen: t0.Add(48 * time.Hour)}}}
+		sightings = append(sightings, sg)
+		devices[i] = sighted(devices[i], sg)
+	}
+	commit(t, s, &store.Batch{Sightings: sightings})
 	want := snapshot(t, s)
 	equal(t, "devices before reopening", want.Devices, devices[1:])
 	if err := s.Close(); err != nil {

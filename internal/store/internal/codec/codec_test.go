@@ -1,10 +1,13 @@
 package codec
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,9 +49,10 @@ func TestPrepare(t *testing.T) {
 	t0 := time.Date(2025, 3, 14, 9, 26, 53, 589793238, time.UTC)
 	var devices []asset.Device
 	for i := range 2 * parallelMin { // encoded in parallel
-		devices = append(devices, asset.Device{ID: string(rune('a' + i%26)), Key: "k", Model: string(rune('A' + i))})
+		devices = append(devices, asset.Device{ID: string(rune('a' + i%26)), Key: "k", Model: string(rune('A' + i)),
+			IPs: []asset.IPAddress{{IP: "10.0.0.2", LastSeen: t0}, {IP: "10.0.0.1"}, {IP: "10.0.0.2", FirstSeen: t0}}}) // unsorted, repeated
 	}
-	r, err := Prepare(&store.Batch{
+	p, err := Prepare(&store.Batch{
 		Devices:       devices,
 		DeleteDevices: []string{"del-2", "del-1", "del-2"},
 		Leases:        []asset.Lease{{MAC: "m", IP: "i", Start: t0, End: t0}, {MAC: "m", IP: "i", Start: t0}, {MAC: "a", IP: "i", Start: t0}},
@@ -56,16 +60,29 @@ func TestPrepare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := len(r.Devices), 26; got != want {
+	if got, want := p.NumDevices(), 26; got != want {
 		t.Fatalf("devices: got %d, want %d", got, want)
 	}
 	last := map[string]asset.Device{}
 	for _, d := range devices {
 		last[d.ID] = d
 	}
-	for i, d := range r.Devices {
+	var rows []Device
+	var ips []IP
+	for c, err := range p.DeviceChunks(10) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, c.Devices...)
+		ips = append(ips, c.IPs...)
+	}
+	if !reflect.DeepEqual(ips, p.DeviceIPs) {
+		t.Errorf("chunks' addresses: got %+v, want the plan's %+v", ips, p.DeviceIPs)
+	}
+	for i, d := range rows {
 		want := last[string(rune('a'+i))] // sorted by ID, the last occurrence of each
-		got, err := DecodeDevice([]byte(d.Doc))
+		want.IPs = []asset.IPAddress{{IP: "10.0.0.1"}, {IP: "10.0.0.2", FirstSeen: t0}}
+		got, err := DecodeDevice(StoredDevice{ID: d.ID, LastSeen: d.LastSeen, Doc: []byte(d.Doc)}, ips[2*i:2*i+2])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,19 +90,191 @@ func TestPrepare(t *testing.T) {
 			t.Errorf("devices[%d]: got %s %+v, want %+v", i, d.ID, got, want)
 		}
 	}
-	if got, want := r.Deletes, []string{"del-1", "del-2"}; !reflect.DeepEqual(got, want) {
+	if got, want := p.Deletes, []string{"del-1", "del-2"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("deletes: got %q, want %q", got, want)
 	}
 	wantLeases := []Lease{{MAC: "a", IP: "i", Start: t0.UnixNano(), End: ZeroTime}, {MAC: "m", IP: "i", Start: t0.UnixNano(), End: ZeroTime}}
-	if !reflect.DeepEqual(r.Leases, wantLeases) {
-		t.Errorf("leases: got %+v, want %+v", r.Leases, wantLeases)
+	if !reflect.DeepEqual(p.Leases, wantLeases) {
+		t.Errorf("leases: got %+v, want %+v", p.Leases, wantLeases)
 	}
 
-	// An unencodable device is reported by position, as an invalid batch.
-	devices[700].ClassConfidence = math.Inf(1)
-	if _, err := Prepare(&store.Batch{Devices: devices}); !errors.Is(err, store.ErrInvalidBatch) {
-		t.Errorf("Prepare with +Inf: %v, want ErrInvalidBatch", err)
-	} else if want := "devices[700]"; !strings.Contains(err.Error(), want) {
-		t.Errorf("Prepare with +Inf: %q does not name %s", err, want)
+	// An unencodable device is reported by position, as an invalid batch,
+	// when its chunk is encoded.
+	bad := len(devices) - 1 // the last occurrence of its ID: written
+	devices[bad].ClassConfidence = math.Inf(1)
+	p, err = Prepare(&store.Batch{Devices: devices})
+	if err != nil {
+		t.Fatalf("Prepare with +Inf: %v, want the error from encoding", err)
+	}
+	var chunks int
+	for _, err = range p.DeviceChunks(5) {
+		if err != nil {
+			break
+		}
+		chunks++
+	}
+	if !errors.Is(err, store.ErrInvalidBatch) {
+		t.Errorf("encoding +Inf: %v, want ErrInvalidBatch", err)
+	} else if want := fmt.Sprintf("devices[%d]", bad); !strings.Contains(err.Error(), want) {
+		t.Errorf("encoding +Inf: %q does not name %s", err, want)
+	}
+	if want := strings.IndexRune("abcdefghijklmnopqrstuvwxyz", rune(devices[bad].ID[0])) / 5; chunks != want {
+		t.Errorf("encoding +Inf: %d chunks before the error, want %d", chunks, want)
+	}
+}
+
+func TestPrepareSightings(t *testing.T) {
+	t0 := time.Date(2025, 3, 14, 9, 26, 53, 589793238, time.UTC)
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	p, err := Prepare(&store.Batch{Sightings: []store.Sighting{
+		{DeviceID: "b", LastSeen: at(1), IPs: []asset.IPAddress{{IP: "10.0.0.9", LastSeen: at(1)}, {IP: "10.0.0.10", LastSeen: at(1)}}},
+		{DeviceID: "a", LastSeen: at(5)},
+		{DeviceID: "b", LastSeen: at(0), IPs: []asset.IPAddress{{IP: "10.0.0.9", LastSeen: at(2)}}}, // last word, earlier time
+		{DeviceID: "c", LastSeen: time.Time{}, IPs: []asset.IPAddress{{IP: "x", FirstSeen: at(3)}, {IP: "x", FirstSeen: at(4)}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSightings := []Sighting{{"a", at(5).UnixNano()}, {"b", at(0).UnixNano()}, {"c", ZeroTime}}
+	if !reflect.DeepEqual(p.Sightings, wantSightings) {
+		t.Errorf("sightings: got %+v, want %+v", p.Sightings, wantSightings)
+	}
+	wantIPs := []IP{
+		{"b", "10.0.0.10", ZeroTime, at(1).UnixNano()},
+		{"b", "10.0.0.9", ZeroTime, at(2).UnixNano()},
+		{"c", "x", at(4).UnixNano(), ZeroTime},
+	}
+	if !reflect.DeepEqual(p.SightingIPs, wantIPs) {
+		t.Errorf("sighting addresses: got %+v, want %+v", p.SightingIPs, wantIPs)
+	}
+}
+
+// TestDeviceChunksBounded checks that the encoder never runs more than two
+// chunks ahead of the writer, and stops when the writer does.
+func TestDeviceChunksBounded(t *testing.T) {
+	devices := make([]asset.Device, 10_000)
+	for i := range devices {
+		devices[i] = asset.Device{ID: fmt.Sprintf("dev-%05d", i), Key: "k"}
+	}
+	p, err := Prepare(&store.Batch{Devices: devices})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 100
+	var encoded atomic.Int64
+	p.encoded = &encoded
+	consumed := 0
+	for c, err := range p.DeviceChunks(size) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond) // a slow writer
+		if ahead := encoded.Load() - int64(consumed); ahead > 3*size {
+			t.Fatalf("after %d devices written, %d encoded: more than three chunks exist", consumed, encoded.Load())
+		}
+		consumed += len(c.Devices)
+		if consumed == 30*size {
+			break
+		}
+	}
+	time.Sleep(10 * time.Millisecond)
+	if n := encoded.Load(); n > 33*size {
+		t.Errorf("the writer stopped after 30 chunks, the encoder went on to %d devices", n)
+	}
+}
+
+func TestDocRoundTrip(t *testing.T) {
+	t0 := time.Date(2025, 3, 14, 9, 26, 53, 589793238, time.UTC)
+	far, ancient := time.Date(3000, 1, 1, 0, 0, 0, 1, time.UTC), time.Date(1500, 1, 1, 0, 0, 0, 1, time.UTC)
+	tests := []struct {
+		name string
+		d    asset.Device
+	}{
+		{"no addresses", asset.Device{ID: "d", Key: "k", LastSeen: t0}},
+		{"empty addresses", asset.Device{ID: "d", Key: "k", IPs: []asset.IPAddress{}}},
+		{"addresses", asset.Device{ID: "d", Key: "k", LastSeen: t0, IPs: []asset.IPAddress{{IP: "a", FirstSeen: t0, LastSeen: t0}, {IP: "b"}}}},
+		{"far times", asset.Device{ID: "d", Key: "k", LastSeen: far,
+			IPs: []asset.IPAddress{{IP: "a", FirstSeen: ancient, LastSeen: t0}, {IP: "b", FirstSeen: t0, LastSeen: t0}, {IP: "c", LastSeen: far}}}},
+		{"bounds", asset.Device{ID: "d", Key: "k", LastSeen: store.MaxTime, IPs: []asset.IPAddress{{IP: "a", FirstSeen: store.MinTime}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := EncodeDoc(&tt.d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var inDoc asset.Device
+			if err := json.Unmarshal([]byte(doc), &inDoc); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range inDoc.IPs {
+				if exact(a.FirstSeen) && exact(a.LastSeen) {
+					t.Errorf("document keeps address %q, which its row holds exactly", a.IP)
+				}
+			}
+			if !inDoc.LastSeen.IsZero() && exact(tt.d.LastSeen) {
+				t.Errorf("document keeps LastSeen %v, which its column holds exactly", inDoc.LastSeen)
+			}
+			var ips []IP
+			for _, a := range tt.d.IPs {
+				ips = append(ips, IP{DeviceID: "d", IP: a.IP, FirstSeen: Nanos(a.FirstSeen), LastSeen: Nanos(a.LastSeen)})
+			}
+			got, err := DecodeDevice(StoredDevice{ID: "d", LastSeen: Nanos(tt.d.LastSeen), Doc: []byte(doc)}, ips)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.d) {
+				t.Errorf("round trip: got %+v, want %+v", got, tt.d)
+			}
+
+			// A sighting moves the columns: they win over the document.
+			for i := range ips {
+				ips[i].FirstSeen, ips[i].LastSeen = t0.UnixNano()+1, t0.UnixNano()+2
+			}
+			got, err = DecodeDevice(StoredDevice{ID: "d", LastSeen: t0.UnixNano() + 3, Doc: []byte(doc)}, ips)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.LastSeen.Equal(t0.Add(3)) {
+				t.Errorf("after a sighting: LastSeen %v, want %v", got.LastSeen, t0.Add(3))
+			}
+			for _, a := range got.IPs {
+				if !a.FirstSeen.Equal(t0.Add(1)) || !a.LastSeen.Equal(t0.Add(2)) {
+					t.Errorf("after a sighting: address %+v, want the row's times", a)
+				}
+			}
+		})
+	}
+}
+
+func TestLegacyDoc(t *testing.T) {
+	t0 := time.Date(2025, 3, 14, 9, 26, 53, 589793238, time.UTC)
+	d := asset.Device{ID: "d", Key: "k", Model: "m", LastSeen: t0, FirstSeen: time.Date(1500, 1, 1, 0, 0, 0, 1, time.UTC),
+		IPs: []asset.IPAddress{{IP: "b", FirstSeen: t0}, {IP: "a", LastSeen: time.Date(3000, 1, 1, 0, 0, 0, 1, time.UTC)}}}
+	legacy, err := json.Marshal(&d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, ips, err := SplitLegacyDoc(d.ID, legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ips) != 2 || ips[0].IP != "a" || ips[1].IP != "b" {
+		t.Fatalf("address rows: got %+v, want a and b", ips)
+	}
+	full, err := JoinLegacyDoc(StoredDevice{ID: d.ID, LastSeen: Nanos(d.LastSeen), Doc: []byte(doc)}, ips)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got asset.Device
+	if err := json.Unmarshal([]byte(full), &got); err != nil {
+		t.Fatal(err)
+	}
+	d.IPs[0], d.IPs[1] = d.IPs[1], d.IPs[0]
+	if !reflect.DeepEqual(got, d) {
+		t.Errorf("split then joined: got %+v, want %+v", got, d)
+	}
+	if _, _, err := SplitLegacyDoc("x", []byte("{")); err == nil {
+		t.Error("SplitLegacyDoc of a broken document succeeded")
 	}
 }

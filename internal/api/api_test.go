@@ -1,0 +1,117 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/vigil-iomt/vigil/internal/asset"
+	"github.com/vigil-iomt/vigil/internal/store"
+	"github.com/vigil-iomt/vigil/internal/store/sqlite"
+)
+
+func newServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "v.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	devs := []asset.Device{
+		{ID: "dev-000000000001", Key: "mac:00:00:00:00:00:01", MACs: []string{"00:00:00:00:00:01"}, Class: "infusion_pump",
+			Criticality: asset.LifeSustaining, FirstSeen: t0, LastSeen: t0.Add(time.Hour),
+			IPs: []asset.IPAddress{{IP: "10.0.0.1", FirstSeen: t0, LastSeen: t0}, {IP: "10.0.0.9", FirstSeen: t0, LastSeen: t0.Add(time.Hour)}}},
+		{ID: "dev-000000000002", Key: "ip:10.0.0.2", Class: "pacs", Criticality: asset.Diagnostic, FirstSeen: t0, LastSeen: t0},
+	}
+	if err := st.Commit(context.Background(), &store.Batch{Devices: devs}); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector())
+	srv := httptest.NewServer(NewHandler(Options{Store: st, Gatherer: reg}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, srv *httptest.Server, path string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestDevicesEndpoints(t *testing.T) {
+	srv := newServer(t)
+	tests := []struct {
+		path     string
+		wantCode int
+		wantIDs  []string
+		wantBody string
+	}{
+		{path: "/api/v1/devices", wantCode: 200, wantIDs: []string{"dev-000000000001", "dev-000000000002"}},
+		{path: "/api/v1/devices?class=pacs", wantCode: 200, wantIDs: []string{"dev-000000000002"}},
+		{path: "/api/v1/devices?class=ventilator", wantCode: 200, wantIDs: []string{}},
+		{path: "/api/v1/devices?limit=1", wantCode: 200, wantIDs: []string{"dev-000000000001"}},
+		{path: "/api/v1/devices?limit=x", wantCode: 400, wantBody: `"error": "limit`},
+		{path: "/api/v1/devices/dev-000000000002", wantCode: 200, wantBody: `"class": "pacs"`},
+		{path: "/api/v1/devices/dev-nope", wantCode: 404, wantBody: `no device with id \"dev-nope\"`},
+		{path: "/healthz", wantCode: 200, wantBody: `"status": "ok"`},
+		{path: "/metrics", wantCode: 200, wantBody: "go_goroutines"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			code, body := get(t, srv, tt.path)
+			if code != tt.wantCode {
+				t.Fatalf("status %d, want %d: %s", code, tt.wantCode, body)
+			}
+			if tt.wantBody != "" && !strings.Contains(body, tt.wantBody) {
+				t.Errorf("body %s lacks %s", body, tt.wantBody)
+			}
+			if tt.wantIDs != nil {
+				var devs []Device
+				if err := json.Unmarshal([]byte(body), &devs); err != nil {
+					t.Fatal(err)
+				}
+				ids := []string{}
+				for _, d := range devs {
+					ids = append(ids, d.ID)
+				}
+				if strings.Join(ids, ",") != strings.Join(tt.wantIDs, ",") {
+					t.Errorf("ids %v, want %v", ids, tt.wantIDs)
+				}
+			}
+		})
+	}
+}
+
+func TestDeviceViewOrdersIPsByRecency(t *testing.T) {
+	srv := newServer(t)
+	_, body := get(t, srv, "/api/v1/devices/dev-000000000001")
+	var d Device
+	if err := json.Unmarshal([]byte(body), &d); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(d.IPs, ",") != "10.0.0.9,10.0.0.1" || len(d.IPHistory) != 2 {
+		t.Errorf("ips %v (history %v), want the most recent first", d.IPs, d.IPHistory)
+	}
+	if d.Software == nil || d.Hostnames == nil {
+		t.Error("empty lists must be [] not null")
+	}
+	if !strings.Contains(body, `"hostnames": []`) {
+		t.Errorf("body: %s", body)
+	}
+}
