@@ -55,7 +55,7 @@ func TestLeaseResolutionFollowsEventTime(t *testing.T) {
 	inv := newInv(t)
 	inv.Apply(dhcp(100, "00:00:00:00:00:0a", "10.0.0.5", "a"))
 	inv.Apply(dhcp(200, "00:00:00:00:00:0b", "10.0.0.5", "b"))
-	inv.Apply(conn(50, "10.0.0.5", "8.8.8.8", 53, "SF"))  // before any lease: the first holder
+	inv.Apply(conn(50, "10.0.0.5", "8.8.8.8", 53, "SF"))   // before any lease: the first holder
 	inv.Apply(conn(150, "10.0.0.5", "8.8.8.8", 443, "SF")) // a's lease
 	inv.Apply(conn(250, "10.0.0.5", "8.8.8.8", 22, "SF"))  // b's lease
 	devs := byKey(inv)
@@ -111,9 +111,9 @@ func TestIPDeviceMergesIntoLeaseHolder(t *testing.T) {
 
 func TestExternalAndUnansweredAreNotDevices(t *testing.T) {
 	inv := newInv(t)
-	inv.Apply(conn(1, "203.0.113.5", "10.0.0.1", 22, "S0"))  // external scanner, no answer
-	inv.Apply(conn(2, "10.0.0.2", "10.0.0.3", 445, "S0"))    // internal probe of a silent address
-	inv.Apply(conn(3, "10.0.0.2", "10.0.0.4", 445, "REJ"))   // refused: the host exists, no service
+	inv.Apply(conn(1, "203.0.113.5", "10.0.0.1", 22, "S0")) // external scanner, no answer
+	inv.Apply(conn(2, "10.0.0.2", "10.0.0.3", 445, "S0"))   // internal probe of a silent address
+	inv.Apply(conn(3, "10.0.0.2", "10.0.0.4", 445, "REJ"))  // refused: the host exists, no service
 	inv.Apply(conn(4, "fd12::1", "2001:db8::1", 443, "SF")) // IPv6 ULA device to the internet
 	got := slices.Sorted(func(yield func(string) bool) {
 		for k := range byKey(inv) {
