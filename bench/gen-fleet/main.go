@@ -1,6 +1,8 @@
 // Command gen-fleet writes Zeek TSV logs (dhcp, conn, dns) for a large
 // fleet of devices, for the inventory memory and throughput benchmarks in
-// bench/. Output depends only on the flags.
+// bench/. Like real medical devices, each device keeps talking to its own
+// server on its own service port, so after its first connections a device
+// is mostly seen again rather than changed. Output depends only on the flags.
 //
 //	go run ./bench/gen-fleet -devices 100000 -conn 2000000 -out /tmp/fleet
 package main
@@ -54,8 +56,8 @@ func main() {
 		for i := range *conns {
 			d := rng.IntN(*devices)
 			must(w.Write(&event.Conn{TS: start.Add(2*time.Minute + time.Duration(i)*step), UID: fmt.Sprintf("C%015x", rng.Uint64()>>4),
-				OrigH: addr(d + 256), OrigP: uint16(32768 + rng.IntN(28000)), RespH: netip.AddrFrom4([4]byte{10, 255, 0, byte(1 + rng.IntN(20))}),
-				RespP: ports[rng.IntN(len(ports))], Proto: "tcp", Duration: time.Duration(rng.IntN(3000)) * time.Millisecond,
+				OrigH: addr(d + 256), OrigP: uint16(32768 + rng.IntN(28000)), RespH: netip.AddrFrom4([4]byte{10, 255, 0, byte(1 + d%20)}),
+				RespP: ports[d%len(ports)], Proto: "tcp", Duration: time.Duration(rng.IntN(3000)) * time.Millisecond,
 				OrigBytes: int64(rng.IntN(50000)), RespBytes: int64(rng.IntN(50000)), ConnState: "SF",
 				OrigPkts: int64(1 + rng.IntN(50)), RespPkts: int64(1 + rng.IntN(50))}))
 		}

@@ -119,10 +119,10 @@ func New(opts Options) (*Inventory, error) {
 }
 
 // Load restores state read from the store. It must be called before any
-// event is applied.
+// event is applied. The inventory takes ownership of the devices' slices.
 func (inv *Inventory) Load(devices []asset.Device, leases []asset.Lease) {
 	for _, d := range devices {
-		s := &deviceState{Device: cloneDevice(&d)}
+		s := &deviceState{Device: d}
 		inv.devices[d.ID] = s
 		inv.byKey[d.Key] = s
 	}
@@ -139,6 +139,9 @@ func (inv *Inventory) Load(devices []asset.Device, leases []asset.Lease) {
 		sortLeases(ls)
 	}
 }
+
+// Dirty returns how many devices changed since the last Flush.
+func (inv *Inventory) Dirty() int { return len(inv.dirtyDevices) }
 
 // Len returns the number of devices.
 func (inv *Inventory) Len() int { return len(inv.devices) }

@@ -28,8 +28,13 @@ import (
 	"github.com/vigil-iomt/vigil/internal/store"
 )
 
-// DefaultBatchSize is how many records one transaction covers.
+// DefaultBatchSize is how many records one transaction covers at most.
 const DefaultBatchSize = 100_000
+
+// DefaultMaxDirty is how many changed devices a batch may hold before it is
+// committed early: it bounds the memory and the size of one transaction
+// when a batch touches a large fleet.
+const DefaultMaxDirty = 50_000
 
 // Progress receives how many raw input bytes have been consumed.
 type Progress interface {
@@ -44,6 +49,8 @@ type Options struct {
 	Inventory *inventory.Inventory
 	// BatchSize is the number of records per transaction.
 	BatchSize int
+	// MaxDirty ends a batch early once this many devices have changed.
+	MaxDirty int
 	// MaxErrors is how many record errors the summary keeps verbatim.
 	MaxErrors int
 	Logger    *slog.Logger
@@ -69,6 +76,9 @@ func New(opts Options) (*Ingester, error) {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = DefaultBatchSize
+	}
+	if opts.MaxDirty <= 0 {
+		opts.MaxDirty = DefaultMaxDirty
 	}
 	if opts.MaxErrors <= 0 {
 		opts.MaxErrors = 20
@@ -282,7 +292,7 @@ func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summar
 		if rec.Event != nil {
 			inv.Apply(rec.Event)
 		}
-		if pending >= in.opts.BatchSize {
+		if pending >= in.opts.BatchSize || inv.Dirty() >= in.opts.MaxDirty {
 			if err := ctx.Err(); err != nil {
 				return fsum, err
 			}
