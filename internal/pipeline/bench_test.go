@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-iomt/vigil/internal/fingerprint"
 	"github.com/vigil-iomt/vigil/internal/ingest/zeek"
 	"github.com/vigil-iomt/vigil/internal/inventory"
+	"github.com/vigil-iomt/vigil/internal/simulate"
 	"github.com/vigil-iomt/vigil/internal/store/sqlite"
 )
 
@@ -97,6 +98,46 @@ func BenchmarkIngestConn(b *testing.B) {
 				db.Close()
 			}
 			b.ReportMetric(float64(sc.records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
+
+// BenchmarkIngestSimulated ingests a whole simulated hospital day — every
+// log type, DHCP churn, classification — the closest to a real sensor's
+// output.
+func BenchmarkIngestSimulated(b *testing.B) {
+	for _, devices := range []int{200, 2000} {
+		b.Run(fmt.Sprintf("devices=%d/hours=24", devices), func(b *testing.B) {
+			dir := b.TempDir()
+			truth, err := simulate.Run(context.Background(), dir, simulate.Options{Seed: 1, Devices: devices, Hours: 24})
+			if err != nil {
+				b.Fatal(err)
+			}
+			records := 0
+			for _, n := range truth.Records {
+				records += n
+			}
+			corpus, err := fingerprint.Load(fingerprints.FS)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			run := 0
+			for b.Loop() {
+				run++
+				db, err := sqlite.Open(context.Background(), filepath.Join(dir, fmt.Sprintf("v%d.db", run)), sqlite.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				inv, _ := inventory.New(inventory.Options{Classifier: corpus})
+				ing, _ := New(Options{Store: db, Inventory: inv})
+				sum, err := ing.Zeek(context.Background(), []string{filepath.Join(dir, simulate.LogDir)})
+				if err != nil || sum.Accepted != int64(records) {
+					b.Fatalf("accepted %d of %d, err %v", sum.Accepted, records, err)
+				}
+				db.Close()
+			}
+			b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 		})
 	}
 }
