@@ -175,6 +175,14 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("clean ingest: %s", stderr)
 	}
 	cleanDuration := time.Since(start)
+	// A run with nothing new to read costs what every run pays before its
+	// first record: loading the inventory and checking checkpoints.
+	start = time.Now()
+	if _, stderr, code := vigil(t, env, "--db", "sqlite:"+cleanDB, "ingest", "zeek", logs); code != 0 {
+		t.Fatalf("re-run: %s", stderr)
+	}
+	startup := time.Since(start)
+	work := max(cleanDuration-startup, 10*time.Millisecond)
 
 	killedDB := filepath.Join(dir, "killed.db")
 	const wantKills = 24
@@ -187,8 +195,13 @@ func TestKillAndResume(t *testing.T) {
 		}
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		// Spread kill points over start-up, reading and committing.
-		delay := cleanDuration * time.Duration(attempt%7+1) / 40
+		// Kill points: some during start-up, the others after about a
+		// thirtieth of the work, so that the kills walk through the files,
+		// landing while reading, applying and committing.
+		delay := startup / 2
+		if attempt%4 != 0 {
+			delay = startup + work*time.Duration(attempt%3+1)/60
+		}
 		select {
 		case <-done:
 			// Finished before the kill: nothing was interrupted this time.
@@ -206,14 +219,36 @@ func TestKillAndResume(t *testing.T) {
 	if kills < 20 {
 		t.Fatalf("only %d runs were killed mid-way; want at least 20", kills)
 	}
+	done, total := committedRecords(t, killedDB), committedRecords(t, cleanDB)
+	if done == 0 || done == total {
+		t.Fatalf("the killed runs committed %d of %d records: the kills did not land mid-way", done, total)
+	}
 	if _, stderr, code := vigil(t, env, "--db", "sqlite:"+killedDB, "ingest", "zeek", logs); code != 0 {
 		t.Fatalf("final ingest: %s", stderr)
 	}
 	if got, want := dump(t, killedDB), dump(t, cleanDB); got != want {
-		t.Errorf("after %d kills the store differs from a clean run", kills)
-		os.WriteFile(filepath.Join(t.TempDir(), "got.json"), []byte(got), 0o644)
+		t.Errorf("after %d kills the store differs from a clean run (%d vs %d bytes of JSON)", kills, len(got), len(want))
 	}
-	t.Logf("%d SIGKILLs, clean run %v", kills, cleanDuration)
+	t.Logf("%d SIGKILLs had committed %d of %d records; clean run %v, start-up %v", kills, done, total, cleanDuration, startup)
+}
+
+// committedRecords sums the records the checkpoints of a store account for.
+func committedRecords(t *testing.T, path string) int64 {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cps, err := st.Checkpoints(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, cp := range cps {
+		n += cp.Records
+	}
+	return n
 }
 
 // dump returns a store's state as JSON, without wall-clock stamps.
