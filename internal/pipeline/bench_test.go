@@ -76,28 +76,8 @@ func BenchmarkIngestConn(b *testing.B) {
 			log := filepath.Join(dir, "conn.log")
 			writeConnLog(b, log, sc.records, sc.devices)
 			st, _ := os.Stat(log)
-			corpus, err := fingerprint.Load(fingerprints.FS)
-			if err != nil {
-				b.Fatal(err)
-			}
 			b.SetBytes(st.Size())
-			b.ReportAllocs()
-			run := 0
-			for b.Loop() {
-				run++
-				db, err := sqlite.Open(context.Background(), filepath.Join(dir, fmt.Sprintf("v%d.db", run)), sqlite.Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				inv, _ := inventory.New(inventory.Options{Classifier: corpus})
-				ing, _ := New(Options{Store: db, Inventory: inv})
-				sum, err := ing.Zeek(context.Background(), []string{log})
-				if err != nil || sum.Accepted != int64(sc.records) {
-					b.Fatalf("accepted %d, err %v", sum.Accepted, err)
-				}
-				db.Close()
-			}
-			b.ReportMetric(float64(sc.records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+			benchIngest(b, dir, log, sc.records)
 		})
 	}
 }
@@ -117,27 +97,33 @@ func BenchmarkIngestSimulated(b *testing.B) {
 			for _, n := range truth.Records {
 				records += n
 			}
-			corpus, err := fingerprint.Load(fingerprints.FS)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			run := 0
-			for b.Loop() {
-				run++
-				db, err := sqlite.Open(context.Background(), filepath.Join(dir, fmt.Sprintf("v%d.db", run)), sqlite.Options{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				inv, _ := inventory.New(inventory.Options{Classifier: corpus})
-				ing, _ := New(Options{Store: db, Inventory: inv})
-				sum, err := ing.Zeek(context.Background(), []string{filepath.Join(dir, simulate.LogDir)})
-				if err != nil || sum.Accepted != int64(records) {
-					b.Fatalf("accepted %d of %d, err %v", sum.Accepted, records, err)
-				}
-				db.Close()
-			}
-			b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+			benchIngest(b, dir, filepath.Join(dir, simulate.LogDir), records)
 		})
 	}
+}
+
+// benchIngest ingests path into a fresh SQLite database in dir per
+// iteration and reports records/s.
+func benchIngest(b *testing.B, dir, path string, records int) {
+	corpus, err := fingerprint.Load(fingerprints.FS)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	run := 0
+	for b.Loop() {
+		run++
+		db, err := sqlite.Open(context.Background(), filepath.Join(dir, fmt.Sprintf("v%d.db", run)), sqlite.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		inv, _ := inventory.New(inventory.Options{Classifier: corpus})
+		ing, _ := New(Options{Store: db, Inventory: inv})
+		sum, err := ing.Zeek(context.Background(), []string{path})
+		if err != nil || sum.Accepted != int64(records) {
+			b.Fatalf("accepted %d of %d, err %v", sum.Accepted, records, err)
+		}
+		db.Close()
+	}
+	b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
