@@ -57,7 +57,7 @@ func (s *server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) listDevices(w http.ResponseWriter, r *http.Request) {
-	q := store.DeviceQuery{Class: r.URL.Query().Get("class")}
+	q := store.DeviceQuery{Class: r.URL.Query().Get("class"), After: r.URL.Query().Get("after")}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {

@@ -67,6 +67,8 @@ func TestDevicesEndpoints(t *testing.T) {
 		{path: "/api/v1/devices?class=ventilator", wantCode: 200, wantIDs: []string{}},
 		{path: "/api/v1/devices?limit=1", wantCode: 200, wantIDs: []string{"dev-000000000001"}},
 		{path: "/api/v1/devices?limit=x", wantCode: 400, wantBody: `"error": "limit`},
+		{path: "/api/v1/devices?after=dev-000000000001&limit=1", wantCode: 200, wantIDs: []string{"dev-000000000002"}},
+		{path: "/api/v1/devices?after=dev-000000000002", wantCode: 200, wantIDs: []string{}},
 		{path: "/api/v1/devices/dev-000000000002", wantCode: 200, wantBody: `"class": "pacs"`},
 		{path: "/api/v1/devices/dev-nope", wantCode: 404, wantBody: `no device with id \"dev-nope\"`},
 		{path: "/healthz", wantCode: 200, wantBody: `"status": "ok"`},

@@ -105,6 +105,9 @@ func (b *Batch) Empty() bool {
 // DeviceQuery filters Devices. Zero values do not filter.
 type DeviceQuery struct {
 	Class string
+	// After keeps only devices whose ID sorts after it: with Limit, it
+	// pages through the inventory (pass the last ID of the previous page).
+	After string
 	Limit int
 }
 

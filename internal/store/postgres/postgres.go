@@ -25,6 +25,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -254,10 +255,22 @@ func (s *Store) Devices(ctx context.Context, q store.DeviceQuery) ([]asset.Devic
 	if !codec.Storable(q.Class) {
 		return []asset.Device{}, nil
 	}
-	where, args := ``, []any{}
+	var conds []string
+	args := []any{}
 	if q.Class != "" {
 		args = append(args, q.Class)
-		where += ` WHERE class = $1`
+		conds = append(conds, fmt.Sprintf(`class = $%d`, len(args)))
+	}
+	if q.After != "" {
+		if !codec.Storable(q.After) {
+			return nil, fmt.Errorf("postgres: devices: after %q is not a storable ID", q.After)
+		}
+		args = append(args, q.After)
+		conds = append(conds, fmt.Sprintf(`id > $%d`, len(args)))
+	}
+	where := ``
+	if len(conds) > 0 {
+		where = ` WHERE ` + strings.Join(conds, ` AND `)
 	}
 	where += ` ORDER BY id`
 	if q.Limit > 0 {

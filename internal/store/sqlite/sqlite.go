@@ -304,10 +304,19 @@ func (s *Store) Devices(ctx context.Context, q store.DeviceQuery) ([]asset.Devic
 	if q.Limit < 0 {
 		return nil, fmt.Errorf("sqlite: devices: negative limit %d", q.Limit)
 	}
-	where, args := ``, []any{}
+	var conds []string
+	args := []any{}
 	if q.Class != "" {
-		where = ` WHERE class = ?`
+		conds = append(conds, `class = ?`)
 		args = append(args, q.Class)
+	}
+	if q.After != "" {
+		conds = append(conds, `id > ?`)
+		args = append(args, q.After)
+	}
+	where := ``
+	if len(conds) > 0 {
+		where = ` WHERE ` + strings.Join(conds, ` AND `)
 	}
 	where += ` ORDER BY id`
 	if q.Limit > 0 {

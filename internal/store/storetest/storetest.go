@@ -355,6 +355,12 @@ func testDevicesQuery(t *testing.T, open func(t *testing.T) store.Store) {
 		{"limit one", store.DeviceQuery{Limit: 1}, all[:1]},
 		{"limit beyond count", store.DeviceQuery{Limit: 100}, all},
 		{"class and limit", store.DeviceQuery{Class: "infusion-pump", Limit: 2}, byClass("infusion-pump")[:2]},
+		{"after", store.DeviceQuery{After: all[1].ID}, all[2:]},
+		{"after and limit: a page", store.DeviceQuery{After: all[1].ID, Limit: 2}, all[2:4]},
+		{"after the last", store.DeviceQuery{After: all[len(all)-1].ID}, []asset.Device{}},
+		{"after an ID between two", store.DeviceQuery{After: all[0].ID + "~"}, all[1:]},
+		{"class, after and limit", store.DeviceQuery{Class: "infusion-pump", After: byClass("infusion-pump")[0].ID, Limit: 1},
+			byClass("infusion-pump")[1:2]},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -365,6 +371,22 @@ func testDevicesQuery(t *testing.T, open func(t *testing.T) store.Store) {
 			equal(t, "Devices", got, tt.want)
 		})
 	}
+	t.Run("pages cover everything once", func(t *testing.T) {
+		var got []asset.Device
+		after := ""
+		for {
+			page, err := s.Devices(t.Context(), store.DeviceQuery{After: after, Limit: 4})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			got = append(got, page...)
+			after = page[len(page)-1].ID
+		}
+		equal(t, "pages", got, all)
+	})
 	t.Run("negative limit", func(t *testing.T) {
 		if got, err := s.Devices(t.Context(), store.DeviceQuery{Limit: -1}); err == nil {
 			t.Errorf("Devices(Limit: -1) = %d devices, nil error; want an error", len(got))
