@@ -11,6 +11,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -116,15 +118,13 @@ type FileSummary struct {
 	Failed bool
 }
 
+// zeekLogName matches the names Zeek logs go by: conn.log, dns.json,
+// conn.04:00:00-05:00:00.log.gz (Zeek's rotation), conn.log.1 and
+// conn.log.2.gz (logrotate), conn.log.labeled (Stratosphere).
+var zeekLogName = regexp.MustCompile(`\.(log|json)(\.[0-9]+)?(\.gz)?$|\.labeled$`)
+
 // ZeekLogName reports whether a file name looks like a Zeek log.
-func ZeekLogName(name string) bool {
-	for _, suf := range []string{".log", ".log.gz", ".json", ".json.gz", ".labeled", ".log.labeled"} {
-		if strings.HasSuffix(name, suf) {
-			return true
-		}
-	}
-	return false
-}
+func ZeekLogName(name string) bool { return zeekLogName.MatchString(name) }
 
 // Zeek ingests Zeek logs from files and folders. DHCP logs go first, so
 // that leases are known before the traffic they explain.
@@ -133,9 +133,7 @@ func (in *Ingester) Zeek(ctx context.Context, paths []string) (*Summary, error) 
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(files, func(a, b string) int {
-		return boolRank(!isDHCP(a)) - boolRank(!isDHCP(b))
-	})
+	slices.SortStableFunc(files, func(a, b string) int { return cmp.Compare(readOrder(a), readOrder(b)) })
 	sum := &Summary{ByLog: map[string]int64{}}
 	if p := in.opts.Progress; p != nil {
 		p.Start(totalSize(files))
@@ -148,7 +146,7 @@ func (in *Ingester) Zeek(ctx context.Context, paths []string) (*Summary, error) 
 		fs, err := in.ingestZeekFile(ctx, f, sum)
 		sum.Files = append(sum.Files, fs)
 		if err != nil {
-			if errors.Is(err, context.Canceled) || errors.Is(err, errCommit) {
+			if ctx.Err() != nil || errors.Is(err, errCommit) {
 				return sum, err
 			}
 			sum.addError(in.opts.MaxErrors, err.Error())
@@ -157,14 +155,13 @@ func (in *Ingester) Zeek(ctx context.Context, paths []string) (*Summary, error) 
 	return sum, nil
 }
 
-func boolRank(b bool) int {
-	if b {
-		return 1
+// readOrder ranks DHCP logs before all others.
+func readOrder(path string) int {
+	if strings.HasPrefix(filepath.Base(path), "dhcp") {
+		return 0
 	}
-	return 0
+	return 1
 }
-
-func isDHCP(path string) bool { return strings.HasPrefix(filepath.Base(path), "dhcp") }
 
 func (s *Summary) addError(limit int, msg string) {
 	if len(s.Errors) < limit {
@@ -176,26 +173,30 @@ var errCommit = errors.New("commit failed")
 
 // resumePoint finds where to start reading path: the checkpoint of the
 // same content (same head) under this path or, for a rotated or
-// compressed copy, under another one.
-func (in *Ingester) resumePoint(ctx context.Context, path string, head []byte) (store.Checkpoint, error) {
-	cp, err := in.opts.Store.Checkpoint(ctx, path)
+// compressed copy, under another one. When the path now holds other
+// content, the old content's checkpoint is returned as displaced: it must
+// be kept under another key, so that the old content, renamed by
+// rotation, is still recognised by its head.
+func (in *Ingester) resumePoint(ctx context.Context, path string, head []byte) (cp store.Checkpoint, displaced *store.Checkpoint, err error) {
+	old, err := in.opts.Store.Checkpoint(ctx, path)
 	switch {
 	case err == nil:
-		if cp.HeadLen <= len(head) && source.HashHead(head, cp.HeadLen) == cp.HeadHash {
-			return cp, nil
+		if old.HeadLen <= len(head) && source.HashHead(head, old.HeadLen) == old.HeadHash {
+			return old, nil, nil
 		}
-		// The path now holds other content: a new file.
+		old.Source = fmt.Sprintf("%s (replaced content %.12s)", old.Source, old.HeadHash)
+		displaced = &old
 	case !errors.Is(err, store.ErrNotFound):
-		return store.Checkpoint{}, err
+		return store.Checkpoint{}, nil, err
 	}
 	cp, err = in.opts.Store.CheckpointByHead(ctx, source.HashHead(head, len(head)), len(head))
 	switch {
 	case err == nil:
-		return cp, nil
+		return cp, displaced, nil
 	case errors.Is(err, store.ErrNotFound):
-		return store.Checkpoint{}, nil
+		return store.Checkpoint{}, displaced, nil
 	default:
-		return store.Checkpoint{}, err
+		return store.Checkpoint{}, nil, err
 	}
 }
 
@@ -206,7 +207,7 @@ func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summar
 		fsum.Failed = true
 		return fsum, err
 	}
-	cp, err := in.resumePoint(ctx, path, head)
+	cp, displaced, err := in.resumePoint(ctx, path, head)
 	if err != nil {
 		fsum.Failed = true
 		return fsum, fmt.Errorf("%s: checkpoint: %w", path, err)
@@ -246,6 +247,10 @@ func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summar
 		cp.Updated = in.opts.Now().UTC()
 		b := &store.Batch{Devices: ch.Devices, DeleteDevices: ch.Deleted, Leases: ch.Leases,
 			Sightings: sightings(ch.Sightings), Checkpoints: []store.Checkpoint{cp}}
+		if displaced != nil {
+			b.Checkpoints = append(b.Checkpoints, *displaced)
+			displaced = nil
+		}
 		start := time.Now()
 		if err := in.opts.Store.Commit(ctx, b); err != nil {
 			return fmt.Errorf("%w: %s: %w", errCommit, path, err)

@@ -419,3 +419,48 @@ func TestHalfWrittenLineWaits(t *testing.T) {
 		t.Error("ingesting a live log in two steps differs from one clean ingest")
 	}
 }
+
+// TestRotationThatReusesTheName: the log is renamed by rotation and a new
+// log takes its name; whichever the new name sorts before or after, the
+// renamed content is recognised and nothing is read twice.
+func TestRotationThatReusesTheName(t *testing.T) {
+	for _, rotated := range []string{"conn.log.1", "conn.00:00:00-01:00:00.log"} {
+		t.Run(rotated, func(t *testing.T) {
+			dir := copyDir(t, "testdata/hospital")
+			conn := filepath.Join(dir, "conn.log")
+			first, err := os.ReadFile(conn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := newHarness(t)
+			h.ingest(dir)
+			// Rotation: the old content moves, a new log (another #open) starts.
+			if err := os.Rename(conn, filepath.Join(dir, rotated)); err != nil {
+				t.Fatal(err)
+			}
+			second := strings.Replace(string(first), "#open\t2026-03-02-00-00-00", "#open\t2026-03-02-02-00-00", 1)
+			if err := os.WriteFile(conn, []byte(second), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			sum := h.ingest(dir)
+			if sum.ByLog["conn"] != 8 {
+				t.Errorf("after rotation read %d conn records, want the new log's 8 only", sum.ByLog["conn"])
+			}
+			if again := h.ingest(dir); again.Read != 0 {
+				t.Errorf("a third run read %d records", again.Read)
+			}
+		})
+	}
+}
+
+func TestZeekLogName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"conn.log": true, "conn.log.gz": true, "dns.json": true, "dns.json.gz": true,
+		"conn.04:00:00-05:00:00.log.gz": true, "conn.log.1": true, "conn.log.2.gz": true,
+		"conn.log.labeled": true, "README.md": false, "truth.json.bak": false, "conn.logx": false, "LICENSE": false,
+	} {
+		if got := ZeekLogName(name); got != want {
+			t.Errorf("ZeekLogName(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
