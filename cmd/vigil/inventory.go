@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -50,19 +52,18 @@ func newInventoryCommand(g *globals) *cobra.Command {
 
 	var showFormat string
 	show := &cobra.Command{
-		Use:   "show ID",
+		Use:   "show ID|IP|MAC|HOSTNAME",
 		Short: "Show one device with its evidence",
-		Args:  cobra.ExactArgs(1),
+		Long: `show prints one device: by its ID, or by an address it holds now (the device that
+last held an IP), a MAC address, or a hostname (case-insensitive).`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := g.open(cmd, false)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			d, err := s.store.Device(contextOf(cmd), args[0])
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("no device with id %q (see vigil inventory list)", args[0])
-			}
+			d, err := findDevice(contextOf(cmd), s.store, args[0])
 			if err != nil {
 				return err
 			}
@@ -111,6 +112,37 @@ same database: the ingest would write its own copy of the device back.`,
 	}
 	cmd.AddCommand(list, show, setCrit)
 	return cmd
+}
+
+// findDevice looks a device up by ID, else by IP (the device that held it
+// last), MAC or hostname.
+func findDevice(ctx context.Context, st store.Store, key string) (asset.Device, error) {
+	d, err := st.Device(ctx, key)
+	if !errors.Is(err, store.ErrNotFound) {
+		return d, err
+	}
+	devs, err := st.Devices(ctx, store.DeviceQuery{})
+	if err != nil {
+		return asset.Device{}, err
+	}
+	var best *asset.Device
+	var bestSeen time.Time
+	for i := range devs {
+		d := &devs[i]
+		for _, ip := range d.IPs {
+			if ip.IP == key && ip.LastSeen.After(bestSeen) {
+				best, bestSeen = d, ip.LastSeen
+			}
+		}
+		if best == nil && (slices.Contains(d.MACs, strings.ToLower(key)) ||
+			slices.ContainsFunc(d.Hostnames, func(h string) bool { return strings.EqualFold(h, key) })) {
+			best = d
+		}
+	}
+	if best == nil {
+		return asset.Device{}, fmt.Errorf("no device with id, IP, MAC or hostname %q (see vigil inventory list)", key)
+	}
+	return *best, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

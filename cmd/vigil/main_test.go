@@ -107,6 +107,19 @@ func TestIngestAndList(t *testing.T) {
 	if code != 0 || !strings.Contains(out, id) {
 		t.Errorf("show %s: exit %d: %s", id, code, out)
 	}
+	for _, d := range devs {
+		macs, ips, hosts := d["macs"].([]any), d["ips"].([]any), d["hostnames"].([]any)
+		if len(macs) == 0 || len(ips) == 0 || len(hosts) == 0 {
+			continue
+		}
+		want := d["id"].(string)
+		for _, key := range []string{ips[0].(string), strings.ToUpper(macs[0].(string)), strings.ToLower(hosts[0].(string))} {
+			if out, _, code := vigil(t, nil, "--db", db, "inventory", "show", key); code != 0 || !strings.Contains(out, want) {
+				t.Errorf("show %s: exit %d, want device %s: %s", key, code, want, out)
+			}
+		}
+		break
+	}
 	if _, stderr, code := vigil(t, nil, "--db", db, "inventory", "show", "dev-nope"); code != 1 || !strings.Contains(stderr, "dev-nope") {
 		t.Errorf("show of an unknown id: exit %d: %s", code, stderr)
 	}
