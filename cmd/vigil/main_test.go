@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/store"
 	"github.com/vigil-iomt/vigil/internal/store/sqlite"
@@ -342,5 +343,43 @@ func TestDemoServesTheInventory(t *testing.T) {
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("demo did not stop cleanly on interrupt: %v; stderr: %s", err, stderr.String())
+	}
+}
+
+func TestAlertsTriage(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "v.db")
+	st, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	a := alert.Alert{ID: alert.IDForKey("k1"), DedupKey: "k1", Detector: "new-external-peer", DeviceID: "dev-1",
+		Severity: alert.High, Title: "infusion pump talks to an unknown address", Explanation: "not in its allowlist",
+		Attack: []string{"T1041"}, D3FEND: []string{"D3-NTA"}, FirstSeen: t0, LastSeen: t0, Count: 1, Status: alert.Open}
+	if err := st.Commit(context.Background(), &store.Batch{Alerts: []alert.Alert{a}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db := "sqlite:" + path
+	out, stderr, code := vigil(t, nil, "--db", db, "alerts", "list", "--format", "json", "--severity", "medium")
+	if code != 0 || !strings.Contains(out, a.ID) {
+		t.Fatalf("list: exit %d: %s %s", code, out, stderr)
+	}
+	if out, _, _ := vigil(t, nil, "--db", db, "alerts", "list", "--status", "resolved"); strings.Contains(out, a.ID) {
+		t.Errorf("status filter ignored: %s", out)
+	}
+	if _, stderr, code := vigil(t, nil, "--db", db, "alerts", "resolve", a.ID, "--by", "soc-analyst", "--note", "vendor maintenance window"); code != 0 {
+		t.Fatalf("resolve: exit %d: %s", code, stderr)
+	}
+	out, _, code = vigil(t, nil, "--db", db, "alerts", "show", a.ID)
+	if code != 0 || !strings.Contains(out, "resolved") || !strings.Contains(out, "soc-analyst") || !strings.Contains(out, "vendor maintenance window") {
+		t.Errorf("show after resolve: %s", out)
+	}
+	if _, stderr, code := vigil(t, nil, "--db", db, "alerts", "ack", "alr-nope"); code != 1 || !strings.Contains(stderr, "alr-nope") {
+		t.Errorf("ack unknown: exit %d %s", code, stderr)
+	}
+	if _, stderr, code := vigil(t, nil, "--db", db, "alerts", "list", "--severity", "urgent"); code != 1 || !strings.Contains(stderr, "severity") {
+		t.Errorf("bad severity: exit %d %s", code, stderr)
 	}
 }

@@ -33,6 +33,7 @@ func newRootCommand() *cobra.Command {
 	root.AddCommand(
 		newIngestCommand(g),
 		newInventoryCommand(g),
+		newAlertsCommand(g),
 		newServeCommand(g),
 		newSimulateCommand(),
 		newDemoCommand(g),

@@ -26,6 +26,15 @@ type Options struct {
 	Store    store.Store
 	Gatherer prometheus.Gatherer
 	Logger   *slog.Logger
+	// Now stamps status changes; nil means time.Now.
+	Now func() time.Time
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
 }
 
 // NewHandler returns the HTTP handler of the whole API.
@@ -38,6 +47,9 @@ func NewHandler(opts Options) http.Handler {
 	mux.HandleFunc("GET /healthz", s.health)
 	mux.HandleFunc("GET /api/v1/devices", s.listDevices)
 	mux.HandleFunc("GET /api/v1/devices/{id}", s.getDevice)
+	mux.HandleFunc("GET /api/v1/alerts", s.listAlerts)
+	mux.HandleFunc("GET /api/v1/alerts/{id}", s.getAlert)
+	mux.HandleFunc("POST /api/v1/alerts/{id}/status", s.setAlertStatus)
 	if opts.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vigil-iomt/vigil/internal/alert"
 )
 
 // ErrInvalidBatch is returned (wrapped) by Commit when a batch is rejected
@@ -35,7 +37,15 @@ var (
 // strictly between MinTime and MaxTime (a device seen at a time a column
 // cannot hold exactly must be written whole, in Devices, which keep any
 // time exactly); counters must not be negative; an ID may not be both
-// written and deleted, nor sighted and deleted, in one batch. Repeated IDs,
+// written and deleted, nor sighted and deleted, in one batch.
+//
+// An alert must have an ID and a DedupKey, a severity from alert.Info to
+// alert.Critical, a valid status, a Count of at least 1, FirstSeen and
+// LastSeen within [MinTime, MaxTime] (or zero) with LastSeen not before
+// FirstSeen, storable detector and device ID, and a history whose changes
+// each pass ValidateStatusChange and have an empty or valid From.
+//
+// Repeated IDs (devices, alerts),
 // leases, sources, or IPs of one device are valid: the last occurrence
 // wins.
 func (b *Batch) Validate() error {
@@ -131,6 +141,62 @@ func (b *Batch) Validate() error {
 		if !timeInRange(c.Updated) {
 			bad("checkpoints[%d] %q: updated %s out of range", i, c.Source, c.Updated)
 		}
+	}
+	for i := range b.Alerts {
+		a := &b.Alerts[i]
+		if a.ID == "" || a.DedupKey == "" {
+			bad("alerts[%d]: empty id or dedup key (%q, %q)", i, a.ID, a.DedupKey)
+		}
+		for _, f := range []struct{ name, v string }{
+			{"id", a.ID}, {"dedup key", a.DedupKey}, {"detector", a.Detector}, {"device id", a.DeviceID},
+		} {
+			if !validText(f.v) {
+				bad("alerts[%d]: %s %q is not valid UTF-8 without NUL", i, f.name, f.v)
+			}
+		}
+		if a.Severity < alert.Info || a.Severity > alert.Critical {
+			bad("alerts[%d] %q: invalid severity %d", i, a.ID, uint8(a.Severity))
+		}
+		if !a.Status.Valid() {
+			bad("alerts[%d] %q: invalid status %q", i, a.ID, a.Status)
+		}
+		if a.Count < 1 {
+			bad("alerts[%d] %q: count %d, want at least 1", i, a.ID, a.Count)
+		}
+		if !timeInRange(a.FirstSeen) || !timeInRange(a.LastSeen) {
+			bad("alerts[%d] %q: first or last seen out of range", i, a.ID)
+		} else if a.LastSeen.Before(a.FirstSeen) {
+			bad("alerts[%d] %q: last seen %s before first seen %s", i, a.ID, a.LastSeen, a.FirstSeen)
+		}
+		for j, c := range a.History {
+			if err := ValidateStatusChange(c); err != nil {
+				errs = append(errs, fmt.Errorf("alerts[%d] %q: history[%d]: %w", i, a.ID, j, err))
+			}
+			if c.From != "" && !c.From.Valid() {
+				bad("alerts[%d] %q: history[%d]: invalid from status %q", i, a.ID, j, c.From)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ValidateStatusChange reports why c cannot be stored as a status change
+// (see Store.SetAlertStatus), wrapping ErrInvalidBatch: To must be a valid
+// status, By non-empty, By and Note valid UTF-8 without NUL, At zero or
+// within [MinTime, MaxTime]. From is not checked: SetAlertStatus fills it.
+func ValidateStatusChange(c alert.StatusChange) error {
+	var errs []error
+	if !c.To.Valid() {
+		errs = append(errs, fmt.Errorf("%w: status change: invalid status %q", ErrInvalidBatch, c.To))
+	}
+	if c.By == "" {
+		errs = append(errs, fmt.Errorf("%w: status change: empty by", ErrInvalidBatch))
+	}
+	if !validText(c.By) || !validText(c.Note) {
+		errs = append(errs, fmt.Errorf("%w: status change: by %q or note is not valid UTF-8 without NUL", ErrInvalidBatch, c.By))
+	}
+	if !timeInRange(c.At) {
+		errs = append(errs, fmt.Errorf("%w: status change: time %s out of range", ErrInvalidBatch, c.At))
 	}
 	return errors.Join(errs...)
 }

@@ -1,5 +1,5 @@
 // Package store persists Vigil's state — the device inventory, IP↔MAC
-// leases and per-source ingest checkpoints — behind one interface with two
+// leases, per-source ingest checkpoints and alerts — behind one interface with two
 // backends: SQLite (embedded, the default) and PostgreSQL (shared state for
 // several workers).
 //
@@ -12,8 +12,9 @@
 //     rejects, and one that fails inside the database (a sighting of a
 //     device that does not exist, a key held by another device, a canceled
 //     context), leaves the store as it was.
-//   - Order: deletions, then whole devices, then sightings, then leases and
-//     checkpoints; within a batch the last occurrence of a key wins.
+//   - Order: deletions, then whole devices, then sightings, then leases,
+//     checkpoints and alerts; within a batch the last occurrence of a key
+//     wins.
 //   - Bounded memory: backends encode device documents in chunks while they
 //     write, so a commit holds O(chunk) documents, not O(batch).
 //   - Exact round trips: every time comes back to the nanosecond, in UTC;
@@ -25,6 +26,14 @@
 // them. A Sighting updates only those, which is what makes the common case
 // of ingestion, a known device talking again, cheap.
 //
+// An alert is stored as a document of its occurrence fields (what a
+// detector says: severity, evidence, count, first and last seen…) plus the
+// columns its queries filter on, and its triage state: a status column and
+// a history table. Commit upserts alerts by ID, replacing the occurrence
+// fields of a stored alert but keeping its status and history, which only
+// SetAlertStatus changes: triage belongs to people, and a detector
+// re-firing must not undo it.
+//
 // The package must not know how state is derived; it stores what it is given.
 package store
 
@@ -33,6 +42,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
 )
 
@@ -61,6 +71,23 @@ type Store interface {
 	// Checkpoints returns every checkpoint, ordered by source.
 	Checkpoints(ctx context.Context) ([]Checkpoint, error)
 
+	// Alert returns one alert by ID, with its status history, or
+	// ErrNotFound.
+	Alert(ctx context.Context, id string) (alert.Alert, error)
+	// Alerts returns the alerts matching q, with their status histories,
+	// ordered by LastSeen, latest first, then by ID. A history is ordered
+	// by time, then by the order its changes were made.
+	Alerts(ctx context.Context, q AlertQuery) ([]alert.Alert, error)
+	// SetAlertStatus atomically sets the status of the alert id to
+	// change.To and appends change to its history, with change.From set to
+	// the status it replaces (the caller's From is ignored). It fails with
+	// ErrNotFound for an unknown ID, and with an error wrapping
+	// ErrInvalidBatch, changing nothing, when change.To is not a valid
+	// status, change.By is empty, or a field cannot be stored (text that is
+	// not valid UTF-8 without NUL, a non-zero time outside [MinTime,
+	// MaxTime]).
+	SetAlertStatus(ctx context.Context, id string, change alert.StatusChange) error
+
 	Close() error
 }
 
@@ -85,6 +112,12 @@ type Batch struct {
 	Leases []asset.Lease
 	// Checkpoints are inserted or replaced by Source.
 	Checkpoints []Checkpoint
+	// Alerts are upserted by ID. A new alert is stored with its Status and
+	// History; a stored one gets its occurrence fields (everything but
+	// Status and History) replaced and keeps its status and history, which
+	// only SetAlertStatus changes. Two alerts may not share a DedupKey: an
+	// alert whose key another stored alert holds fails the commit.
+	Alerts []alert.Alert
 }
 
 // Sighting updates when a device was last seen and the addresses it held.
@@ -99,7 +132,7 @@ type Sighting struct {
 // Empty reports whether the batch holds no change.
 func (b *Batch) Empty() bool {
 	return len(b.Devices) == 0 && len(b.DeleteDevices) == 0 && len(b.Sightings) == 0 &&
-		len(b.Leases) == 0 && len(b.Checkpoints) == 0
+		len(b.Leases) == 0 && len(b.Checkpoints) == 0 && len(b.Alerts) == 0
 }
 
 // DeviceQuery filters Devices. Zero values do not filter.
@@ -109,6 +142,19 @@ type DeviceQuery struct {
 	// pages through the inventory (pass the last ID of the previous page).
 	After string
 	Limit int
+}
+
+// AlertQuery filters Alerts. Zero values do not filter.
+type AlertQuery struct {
+	DeviceID string
+	Detector string
+	// MinSeverity keeps alerts at least this severe.
+	MinSeverity alert.Severity
+	Status      alert.Status
+	// Since and Until keep alerts whose LastSeen lies in [Since, Until);
+	// a zero bound leaves that side open.
+	Since, Until time.Time
+	Limit        int
 }
 
 // Checkpoint records how far a source has been read.

@@ -154,7 +154,7 @@ func (s *Store) Close() error {
 // Commit applies b in one transaction: deletions first (so that a device
 // may take over the key of a device the same batch deletes; the devices'
 // address rows go with them), then whole devices, encoded and written a
-// chunk at a time, then sightings, leases and checkpoints. An invalid batch
+// chunk at a time, then sightings, leases, checkpoints and alerts. An invalid batch
 // is rejected with store.ErrInvalidBatch before anything is written; a
 // sighting of a device that does not exist fails with it too, and the
 // transaction is rolled back. An empty or nil batch is a no-op.
@@ -191,11 +191,14 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	if err := writeCheckpoints(ctx, tx, p.Checkpoints); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
+	if err := writeAlerts(ctx, tx, p.Alerts); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	s.log.Debug("store commit", "devices", p.NumDevices(), "deleted", len(p.Deletes), "sightings", len(p.Sightings),
-		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "duration", time.Since(start))
+		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "duration", time.Since(start))
 	return nil
 }
 

@@ -202,8 +202,8 @@ func (s *Store) Close() error {
 // Commit applies b in one IMMEDIATE transaction on the writer connection:
 // deletions first (so that a device may take over the key of a device the
 // same batch deletes; the devices' address rows go with them), then whole
-// devices, encoded and written a chunk at a time, then sightings, leases
-// and checkpoints. An invalid batch is rejected with store.ErrInvalidBatch
+// devices, encoded and written a chunk at a time, then sightings, leases,
+// checkpoints and alerts. An invalid batch is rejected with store.ErrInvalidBatch
 // before anything is written; a sighting of a device that does not exist
 // fails with it too, and the transaction is rolled back. An empty or nil
 // batch is a no-op.
@@ -247,11 +247,14 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	}, nil); err != nil {
 		return fmt.Errorf("sqlite: commit: checkpoints: %w", err)
 	}
+	if err := w.alerts(ctx, p); err != nil {
+		return fmt.Errorf("sqlite: commit: alerts: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	s.log.Debug("store commit", "devices", p.NumDevices(), "deleted", len(p.Deletes), "sightings", len(p.Sightings),
-		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "duration", time.Since(start))
+		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "duration", time.Since(start))
 	return nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
@@ -63,6 +64,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IPOrder", testIPOrder},
 		{"SightingsRoundTrip", testSightingsRoundTrip},
 		{"FarTimesAndSightings", testFarTimesAndSightings},
+		{"AlertRoundTrip", testAlertRoundTrip},
+		{"AlertRefireKeepsTriage", testAlertRefireKeepsTriage},
+		{"AlertStatusHistory", testAlertStatusHistory},
+		{"AlertNotFound", testAlertNotFound},
+		{"AlertInvalidStatusChange", testAlertInvalidStatusChange},
+		{"AlertsQuery", testAlertsQuery},
+		{"AlertConcurrentStatusChanges", testAlertConcurrentStatusChanges},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,6 +85,7 @@ type state struct {
 	Devices     []asset.Device
 	Leases      []asset.Lease
 	Checkpoints []store.Checkpoint
+	Alerts      []alert.Alert
 }
 
 func snapshot(t *testing.T, s store.Store) state {
@@ -91,6 +100,9 @@ func snapshot(t *testing.T, s store.Store) state {
 		t.Fatal(err)
 	}
 	if st.Checkpoints, err = s.Checkpoints(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st.Alerts, err = s.Alerts(ctx, store.AlertQuery{}); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -120,10 +132,11 @@ func sortDevices(ds []asset.Device) {
 func testEmptyStore(t *testing.T, open func(t *testing.T) store.Store) {
 	st := snapshot(t, open(t))
 	// Empty results are empty slices, not nil: an API renders [] not null.
-	if st.Devices == nil || st.Leases == nil || st.Checkpoints == nil {
+	if st.Devices == nil || st.Leases == nil || st.Checkpoints == nil || st.Alerts == nil {
 		t.Errorf("empty store: got nil slices %+v, want empty non-nil slices", st)
 	}
-	equal(t, "empty store", st, state{Devices: []asset.Device{}, Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{}})
+	equal(t, "empty store", st, state{Devices: []asset.Device{}, Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{},
+		Alerts: []alert.Alert{}})
 }
 
 func testEmptyBatch(t *testing.T, open func(t *testing.T) store.Store) {
@@ -132,6 +145,7 @@ func testEmptyBatch(t *testing.T, open func(t *testing.T) store.Store) {
 		Devices:     []asset.Device{fullDevice("dev-1", "infusion-pump")},
 		Leases:      Leases(2),
 		Checkpoints: []store.Checkpoint{checkpoint("/log/conn.log", "aa", 10, t0)},
+		Alerts:      []alert.Alert{fullAlert("key-1", "dev-1", t0)},
 	}
 	commit(t, s, seed)
 	want := snapshot(t, s)
@@ -142,7 +156,7 @@ func testEmptyBatch(t *testing.T, open func(t *testing.T) store.Store) {
 		{"nil", nil},
 		{"zero", &store.Batch{}},
 		{"empty slices", &store.Batch{Devices: []asset.Device{}, DeleteDevices: []string{}, Sightings: []store.Sighting{},
-			Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{}}},
+			Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{}, Alerts: []alert.Alert{}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := s.Commit(t.Context(), tt.b); err != nil {
@@ -539,11 +553,14 @@ func testLastOccurrenceWins(t *testing.T, open func(t *testing.T) store.Store) {
 	c1 := checkpoint("/log/conn.log", "aa", 1, t0)
 	c2 := c1
 	c2.Offset++
+	a1 := fullAlert("key-1", "dev-1", t0)
+	a2 := refired(a1, t0.Add(time.Hour)) // new in this batch: inserted with its history
 	commit(t, s, &store.Batch{
 		Devices: []asset.Device{d1, d2}, Leases: []asset.Lease{l1, l2}, Checkpoints: []store.Checkpoint{c1, c2},
+		Alerts: []alert.Alert{a1, a2},
 	})
 	equal(t, "state", snapshot(t, s), state{
-		Devices: []asset.Device{d2}, Leases: []asset.Lease{l2}, Checkpoints: []store.Checkpoint{c2},
+		Devices: []asset.Device{d2}, Leases: []asset.Lease{l2}, Checkpoints: []store.Checkpoint{c2}, Alerts: []alert.Alert{a2},
 	})
 }
 
@@ -555,6 +572,7 @@ func testAtomicity(t *testing.T, open func(t *testing.T) store.Store) {
 		Devices:     []asset.Device{stored, doomed},
 		Leases:      []asset.Lease{{MAC: "00:1b:4f:00:00:01", IP: "10.0.0.1", Start: t0, End: t0.Add(time.Hour)}},
 		Checkpoints: []store.Checkpoint{checkpoint("/log/conn.log", "aa", 10, t0)},
+		Alerts:      []alert.Alert{fullAlert("key-stored", stored.ID, t0)},
 	}
 	// good is a batch that would succeed and touches every table: the failing
 	// batches below are good plus one defect.
@@ -573,6 +591,7 @@ func testAtomicity(t *testing.T, open func(t *testing.T) store.Store) {
 			Sightings:     sightings,
 			Leases:        []asset.Lease{{MAC: "00:1b:4f:00:00:01", IP: "10.0.0.1", Start: t0, End: t0.Add(2 * time.Hour)}, {MAC: "m2", IP: "i2", Start: t0}},
 			Checkpoints:   []store.Checkpoint{checkpoint("/log/conn.log", "bb", 20, t0.Add(time.Hour)), checkpoint("/log/new.log", "cc", 1, t0)},
+			Alerts:        []alert.Alert{refired(fullAlert("key-stored", stored.ID, t0), t0.Add(time.Hour)), fullAlert("key-new", stored.ID, t0)},
 		}
 	}
 	canceled, cancel := context.WithCancel(context.Background())
@@ -627,6 +646,46 @@ func testAtomicity(t *testing.T, open func(t *testing.T) store.Store) {
 		{"sighting of a device that does not exist", nil, func(b *store.Batch) {
 			b.Sightings = append(b.Sightings, store.Sighting{DeviceID: "zzz-unknown", LastSeen: t0})
 		}, true},
+		{"alert with empty dedup key", nil, func(b *store.Batch) {
+			b.Alerts = append(b.Alerts, alert.Alert{ID: "alr-x", Severity: alert.Low, Status: alert.Open, Count: 1})
+		}, true},
+		{"alert with invalid severity", nil, func(b *store.Batch) {
+			a := fullAlert("key-x", "", t0)
+			a.Severity = 6
+			b.Alerts = append(b.Alerts, a)
+		}, true},
+		{"alert with invalid status", nil, func(b *store.Batch) {
+			a := fullAlert("key-x", "", t0)
+			a.Status = "closed"
+			b.Alerts = append(b.Alerts, a)
+		}, true},
+		{"alert with zero count", nil, func(b *store.Batch) {
+			a := fullAlert("key-x", "", t0)
+			a.Count = 0
+			b.Alerts = append(b.Alerts, a)
+		}, true},
+		{"alert last seen before first seen", nil, func(b *store.Batch) {
+			a := fullAlert("key-x", "", t0)
+			a.LastSeen = a.FirstSeen.Add(-time.Nanosecond)
+			b.Alerts = append(b.Alerts, a)
+		}, true},
+		{"alert with NUL in its detector", nil, func(b *store.Batch) {
+			a := fullAlert("key-x", "", t0)
+			a.Detector = "det\x00"
+			b.Alerts = append(b.Alerts, a)
+		}, true},
+		{"alert history with invalid status", nil, func(b *store.Batch) {
+			a := fullAlert("key-x", "", t0)
+			a.History[0].To = "closed"
+			b.Alerts = append(b.Alerts, a)
+		}, true},
+		// Valid, but the database refuses it after the other alerts were
+		// written: the dedup key belongs to another stored alert.
+		{"dedup key of another stored alert", nil, func(b *store.Batch) {
+			a := fullAlert("key-stored", "", t0)
+			a.ID = "zzz-alert"
+			b.Alerts = append(b.Alerts, a)
+		}, false},
 		{"canceled context", canceled, func(*store.Batch) {}, false},
 	}
 	for _, tt := range tests {
@@ -764,8 +823,12 @@ func testPersistence(t *testing.T, open func(t *testing.T) store.Store) {
 		Devices:     devices,
 		Leases:      Leases(50),
 		Checkpoints: []store.Checkpoint{checkpoint("/log/conn.log", "ab", 4096, t0), checkpoint("/log/dhcp.log", "cd", 0, time.Time{})},
+		Alerts:      []alert.Alert{fullAlert("key-1", "dev-full", t0), fullAlert("key-2", "", t0.Add(time.Hour))},
 	}
 	commit(t, s, b)
+	if err := s.SetAlertStatus(t.Context(), b.Alerts[0].ID, alert.StatusChange{At: t0.Add(time.Minute), To: alert.Resolved, By: "nurse"}); err != nil {
+		t.Fatalf("SetAlertStatus: %v", err)
+	}
 	commit(t, s, &store.Batch{DeleteDevices: []string{devices[0].ID}})
 	var sightings []store.Sighting
 	for i := 1; i < len(devices); i += 2 {

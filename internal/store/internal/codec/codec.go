@@ -126,6 +126,8 @@ type Plan struct {
 	SightingIPs []IP
 	Leases      []Lease
 	Checkpoints []Checkpoint
+	// Alerts are the batch's alerts, encoded, sorted by ID.
+	Alerts []Alert
 
 	encoded *atomic.Int64 // counts encoded devices, for tests
 }
@@ -175,6 +177,9 @@ func Prepare(b *store.Batch) (*Plan, error) {
 	p.Checkpoints = lastByKey(p.Checkpoints, func(a, b Checkpoint) int { return cmp.Compare(a.Source, b.Source) })
 	slices.Sort(p.Deletes)
 	p.Deletes = slices.Compact(p.Deletes)
+	if err := p.planAlerts(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

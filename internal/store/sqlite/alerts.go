@@ -1,0 +1,208 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vigil-iomt/vigil/internal/alert"
+	"github.com/vigil-iomt/vigil/internal/store"
+	"github.com/vigil-iomt/vigil/internal/store/internal/codec"
+)
+
+const (
+	alertCols = `id, dedup_key, detector, device_id, severity, status, first_seen_ns, last_seen_ns, count, doc`
+	// upsertAlert keeps the status of a stored alert: triage is not the
+	// detector's to change.
+	upsertAlert = `INSERT INTO alerts (` + alertCols + `) VALUES (?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT (id) DO UPDATE SET dedup_key = excluded.dedup_key, detector = excluded.detector,
+			device_id = excluded.device_id, severity = excluded.severity, first_seen_ns = excluded.first_seen_ns,
+			last_seen_ns = excluded.last_seen_ns, count = excluded.count, doc = excluded.doc`
+	historyCols = `alert_id, seq, at_ns, from_status, to_status, by_who, note`
+)
+
+var insertHistory = statement{
+	head: `INSERT INTO alert_status_history (` + historyCols + `) VALUES `,
+	row:  `(?,?,?,?,?,?,?)`,
+	cols: 7,
+}
+
+// alerts upserts the plan's alerts, writing the history of those that are
+// new. Commits are serialised on the writer connection, so whether an
+// alert exists cannot change between the lookup and the upsert.
+func (w *writer) alerts(ctx context.Context, p *codec.Plan) error {
+	if len(p.Alerts) == 0 {
+		return nil
+	}
+	exists, err := w.tx.PrepareContext(ctx, `SELECT EXISTS (SELECT 1 FROM alerts WHERE id = ?)`)
+	if err != nil {
+		return err
+	}
+	defer exists.Close()
+	upsert, err := w.tx.PrepareContext(ctx, upsertAlert)
+	if err != nil {
+		return err
+	}
+	defer upsert.Close()
+	var history []codec.StatusRow
+	for i := range p.Alerts {
+		a := &p.Alerts[i]
+		var found bool
+		if err := exists.QueryRowContext(ctx, a.ID).Scan(&found); err != nil {
+			return err
+		}
+		if _, err := upsert.ExecContext(ctx, a.ID, a.DedupKey, a.Detector, a.DeviceID, a.Severity, a.Status,
+			a.FirstSeen, a.LastSeen, a.Count, a.Doc); err != nil {
+			return fmt.Errorf("alert %q: %w", a.ID, err)
+		}
+		if !found {
+			history = append(history, a.History...)
+		}
+	}
+	if err := w.exec(ctx, insertHistory, len(history), func(i int, args []any) []any {
+		h := &history[i]
+		return append(args, h.AlertID, h.Seq, h.At, h.From, h.To, h.By, h.Note)
+	}, nil); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	return nil
+}
+
+// Alert returns the alert with the given ID, with its history, or
+// store.ErrNotFound.
+func (s *Store) Alert(ctx context.Context, id string) (alert.Alert, error) {
+	out, err := s.readAlerts(ctx, ` WHERE id = ?`, []any{id})
+	if err != nil {
+		return alert.Alert{}, fmt.Errorf("sqlite: alert %q: %w", id, err)
+	}
+	if len(out) == 0 {
+		return alert.Alert{}, fmt.Errorf("sqlite: alert %q: %w", id, store.ErrNotFound)
+	}
+	return out[0], nil
+}
+
+// Alerts returns the alerts matching q, with their histories, ordered by
+// LastSeen descending then ID, never nil. Alerts and histories are read in
+// one read transaction, so that both see the same commit.
+func (s *Store) Alerts(ctx context.Context, q store.AlertQuery) ([]alert.Alert, error) {
+	where, args, err := alertWhere(q)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: alerts: %w", err)
+	}
+	out, err := s.readAlerts(ctx, where, args)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: alerts: %w", err)
+	}
+	return out, nil
+}
+
+// alertWhere returns the WHERE, ORDER BY and LIMIT clauses of q.
+func alertWhere(q store.AlertQuery) (string, []any, error) {
+	if q.Limit < 0 {
+		return "", nil, fmt.Errorf("negative limit %d", q.Limit)
+	}
+	if q.Status != "" && !q.Status.Valid() {
+		return "", nil, fmt.Errorf("invalid status %q", q.Status)
+	}
+	var conds []string
+	args := []any{}
+	add := func(cond string, arg any) {
+		conds = append(conds, cond)
+		args = append(args, arg)
+	}
+	if q.DeviceID != "" {
+		add(`device_id = ?`, q.DeviceID)
+	}
+	if q.Detector != "" {
+		add(`detector = ?`, q.Detector)
+	}
+	if q.MinSeverity != 0 {
+		add(`severity >= ?`, int64(q.MinSeverity))
+	}
+	if q.Status != "" {
+		add(`status = ?`, string(q.Status))
+	}
+	if !q.Since.IsZero() {
+		add(`last_seen_ns >= ?`, codec.Nanos(q.Since))
+	}
+	if !q.Until.IsZero() {
+		add(`last_seen_ns < ?`, codec.Nanos(q.Until))
+	}
+	where := ``
+	if len(conds) > 0 {
+		where = ` WHERE ` + strings.Join(conds, ` AND `)
+	}
+	where += ` ORDER BY last_seen_ns DESC, id`
+	if q.Limit > 0 {
+		where += ` LIMIT ?`
+		args = append(args, q.Limit)
+	}
+	return where, args, nil
+}
+
+// readAlerts reads the alerts that where selects, and their histories.
+func (s *Store) readAlerts(ctx context.Context, where string, args []any) ([]alert.Alert, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	as, err := scanAll(ctx, tx, `SELECT id, status, doc FROM alerts`+where, args, func(rows *sql.Rows, a *codec.StoredAlert) error {
+		return rows.Scan(&a.ID, &a.Status, &a.Doc)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var history []codec.StatusRow
+	if len(as) > 0 {
+		history, err = scanAll(ctx, tx, `SELECT `+historyCols+` FROM alert_status_history
+			WHERE alert_id IN (SELECT id FROM alerts`+where+`) ORDER BY alert_id, at_ns, seq`, args,
+			func(rows *sql.Rows, h *codec.StatusRow) error {
+				return rows.Scan(&h.AlertID, &h.Seq, &h.At, &h.From, &h.To, &h.By, &h.Note)
+			})
+		if err != nil {
+			return nil, fmt.Errorf("history: %w", err)
+		}
+	}
+	return codec.DecodeAlerts(as, history)
+}
+
+// SetAlertStatus sets the status of the alert id and appends change, its
+// From filled with the status replaced, to its history, in one
+// transaction on the writer connection.
+func (s *Store) SetAlertStatus(ctx context.Context, id string, change alert.StatusChange) error {
+	if err := store.ValidateStatusChange(change); err != nil {
+		return fmt.Errorf("sqlite: set alert %q status: %w", id, err)
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: set alert %q status: begin: %w", id, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	var (
+		from string
+		seq  int64
+	)
+	err = tx.QueryRowContext(ctx, `SELECT a.status, COALESCE((SELECT MAX(seq) + 1 FROM alert_status_history
+		WHERE alert_id = a.id), 0) FROM alerts a WHERE a.id = ?`, id).Scan(&from, &seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlite: set alert %q status: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: set alert %q status: %w", id, err)
+	}
+	change.From = alert.Status(from)
+	h := codec.EncodeStatusChange(id, seq, change)
+	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = ? WHERE id = ?`, h.To, id); err != nil {
+		return fmt.Errorf("sqlite: set alert %q status: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, insertHistory.sql(1), h.AlertID, h.Seq, h.At, h.From, h.To, h.By, h.Note); err != nil {
+		return fmt.Errorf("sqlite: set alert %q status: history: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: set alert %q status: %w", id, err)
+	}
+	return nil
+}
