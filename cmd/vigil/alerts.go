@@ -13,6 +13,8 @@ import (
 
 	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/api"
+	"github.com/vigil-iomt/vigil/internal/attack"
+	"github.com/vigil-iomt/vigil/internal/feeds"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
 
@@ -79,7 +81,11 @@ func newAlertsCommand(g *globals) *cobra.Command {
 			case "json":
 				return writeJSON(cmd.OutOrStdout(), a)
 			case "text":
-				return writeAlertText(cmd.OutOrStdout(), a)
+				catalog, err := feeds.Catalog(s.cfg.Feeds.Dir)
+				if err != nil {
+					return err
+				}
+				return writeAlertText(cmd.OutOrStdout(), a, catalog)
 			default:
 				return fmt.Errorf("--format %q: want text or json", showFormat)
 			}
@@ -144,7 +150,7 @@ func writeAlerts(w io.Writer, format string, alerts []alert.Alert) error {
 	}
 }
 
-func writeAlertText(w io.Writer, a alert.Alert) error {
+func writeAlertText(w io.Writer, a alert.Alert, catalog *attack.Catalog) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
 	row("id", a.ID)
@@ -155,8 +161,20 @@ func writeAlertText(w io.Writer, a alert.Alert) error {
 	row("detector", a.Detector)
 	row("occurrences", fmt.Sprintf("%d, %s … %s", a.Count, a.FirstSeen.Format(time.RFC3339), a.LastSeen.Format(time.RFC3339)))
 	row("explanation", a.Explanation)
-	row("ATT&CK", strings.Join(a.Attack, ", "))
-	row("D3FEND", strings.Join(a.D3FEND, ", "))
+	for _, id := range a.Attack {
+		if t, ok := catalog.Technique(id); ok {
+			row("ATT&CK", fmt.Sprintf("%s %s (%s, %s)", id, t.Name, t.Matrix, strings.Join(t.Tactics, ", ")))
+		} else {
+			row("ATT&CK", id)
+		}
+	}
+	for _, id := range a.D3FEND {
+		if c, ok := catalog.Countermeasure(id); ok {
+			row("D3FEND", id+" "+c.Name)
+		} else {
+			row("D3FEND", id)
+		}
+	}
 	for _, e := range a.Evidence {
 		line := e.Kind + ": " + e.Summary
 		if e.Source != "" {

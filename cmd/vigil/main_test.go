@@ -372,9 +372,24 @@ func TestAlertsTriage(t *testing.T) {
 	if _, stderr, code := vigil(t, nil, "--db", db, "alerts", "resolve", a.ID, "--by", "soc-analyst", "--note", "vendor maintenance window"); code != 0 {
 		t.Fatalf("resolve: exit %d: %s", code, stderr)
 	}
-	out, _, code = vigil(t, nil, "--db", db, "alerts", "show", a.ID)
+	feedsDir := []string{"VIGIL_FEEDS_DIR=" + filepath.Join(dir, "feeds")}
+	out, _, code = vigil(t, feedsDir, "--db", db, "alerts", "show", a.ID)
 	if code != 0 || !strings.Contains(out, "resolved") || !strings.Contains(out, "soc-analyst") || !strings.Contains(out, "vendor maintenance window") {
 		t.Errorf("show after resolve: %s", out)
+	}
+	if !strings.Contains(out, "T1041 Exfiltration Over C2 Channel") || !strings.Contains(out, "D3-NTA Network Traffic Analysis") {
+		t.Errorf("show does not name the technique and countermeasure: %s", out)
+	}
+	bad := filepath.Join(dir, "bundle.json")
+	os.WriteFile(bad, []byte(`{"type": "bundle", "objects": [{"type": `), 0o644)
+	if _, stderr, code := vigil(t, feedsDir, "feeds", "import", "attack", bad); code != 1 || !strings.Contains(stderr, bad) {
+		t.Errorf("import of a broken bundle: exit %d: %s", code, stderr)
+	}
+	if data := os.Getenv("VIGIL_DATASETS"); data != "" {
+		ics := filepath.Join(data, "mitre-attack/ics-attack-18.1.json.gz")
+		if out, stderr, code := vigil(t, feedsDir, "feeds", "import", "attack", ics); code != 0 || !strings.Contains(out, "95 techniques") {
+			t.Errorf("import ICS: exit %d: %s %s", code, out, stderr)
+		}
 	}
 	if _, stderr, code := vigil(t, nil, "--db", db, "alerts", "ack", "alr-nope"); code != 1 || !strings.Contains(stderr, "alr-nope") {
 		t.Errorf("ack unknown: exit %d %s", code, stderr)

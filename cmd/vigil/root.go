@@ -34,6 +34,7 @@ func newRootCommand() *cobra.Command {
 		newIngestCommand(g),
 		newInventoryCommand(g),
 		newAlertsCommand(g),
+		newFeedsCommand(g),
 		newServeCommand(g),
 		newSimulateCommand(),
 		newDemoCommand(g),

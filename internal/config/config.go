@@ -41,6 +41,10 @@ type Config struct {
 	Ingest struct {
 		BatchSize int `yaml:"batch_size"`
 	} `yaml:"ingest"`
+	Feeds struct {
+		// Dir keeps imported reference data (vigil feeds import).
+		Dir string `yaml:"dir"`
+	} `yaml:"feeds"`
 	Serve struct {
 		Listen string `yaml:"listen"`
 	} `yaml:"serve"`
@@ -57,6 +61,7 @@ func Default() Config {
 	c.Networks.Internal = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
 	c.OUI.Paths = []string{"/usr/share/ieee-data"}
 	c.Ingest.BatchSize = 100_000
+	c.Feeds.Dir = "vigil-data/feeds"
 	c.Serve.Listen = "127.0.0.1:8080"
 	return c
 }
@@ -104,6 +109,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	list("VIGIL_NETWORKS_INTERNAL", &c.Networks.Internal)
 	list("VIGIL_OUI_PATHS", &c.OUI.Paths)
 	set("VIGIL_FINGERPRINTS_DIR", &c.Fingerprints.Dir)
+	set("VIGIL_FEEDS_DIR", &c.Feeds.Dir)
 	set("VIGIL_SERVE_LISTEN", &c.Serve.Listen)
 	if v := getenv("VIGIL_INGEST_BATCH_SIZE"); v != "" {
 		n, err := strconv.Atoi(v)
