@@ -398,3 +398,29 @@ func TestAlertsTriage(t *testing.T) {
 		t.Errorf("bad severity: exit %d %s", code, stderr)
 	}
 }
+
+func TestSimulateAttacks(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := vigil(t, nil, "simulate", "--out", dir, "--devices", "60", "--hours", "8", "--attacks", "exfiltration,c2-beaconing"); code != 0 {
+		t.Fatalf("simulate --attacks: exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth struct {
+		Attacks []struct {
+			Name     string   `json:"name"`
+			ConnUIDs []string `json:"conn_uids"`
+		} `json:"attacks"`
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	if len(truth.Attacks) != 2 || len(truth.Attacks[0].ConnUIDs) == 0 {
+		t.Errorf("truth attacks %+v, want exfiltration and c2-beaconing with their records", truth.Attacks)
+	}
+	if _, stderr, code := vigil(t, nil, "simulate", "--out", t.TempDir(), "--attacks", "ransomware"); code != 1 || !strings.Contains(stderr, "ransomware") {
+		t.Errorf("unknown attack: exit %d: %s", code, stderr)
+	}
+}

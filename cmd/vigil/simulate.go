@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -19,7 +20,13 @@ func newSimulateCommand() *cobra.Command {
 		Short: "Write Zeek logs of a synthetic hospital network (identical for the same seed)",
 		Long: `simulate writes the Zeek TSV logs of a synthetic hospital into OUT/zeek/ and the ground
 truth of every device (MAC, addresses over time, class, manufacturer, model, firmware)
-into OUT/truth.json. The same options always give byte-identical files.`,
+into OUT/truth.json. The same options always give byte-identical files.
+
+--attacks adds labelled attack scenarios (comma-separated, or "all"): exfiltration,
+lateral-movement, c2-beaconing, new-cloud-domain, internal-scan, spoofed-update-server.
+They start after --learning (default: three quarters of --hours, so that --hours 192 or
+more leaves a 7-day attack-free baseline) and every record they write is listed under
+"attacks" in truth.json; nothing in the logs marks them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if out == "" {
@@ -38,5 +45,7 @@ into OUT/truth.json. The same options always give byte-identical files.`,
 	cmd.Flags().Int64Var(&opts.Seed, "seed", 1, "random seed")
 	cmd.Flags().IntVar(&opts.Devices, "devices", 200, "number of devices")
 	cmd.Flags().IntVar(&opts.Hours, "hours", 24, "hours of event time")
+	cmd.Flags().StringSliceVar(&opts.Attacks, "attacks", nil, "attack scenarios to add, comma-separated, or all ("+strings.Join(simulate.AttackNames, ", ")+")")
+	cmd.Flags().DurationVar(&opts.Learning, "learning", 0, "attack-free span before the attacks start (default: 3/4 of --hours)")
 	return cmd
 }

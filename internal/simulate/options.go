@@ -27,6 +27,18 @@ type Options struct {
 	// Scenarios inject labelled events into the hourly stream.
 	Scenarios []Scenario
 
+	// Attacks names the labelled attack scenarios to add (see AttackNames;
+	// "all" selects every one). Each is written to truth.json under
+	// "attacks". Order and repetition do not matter. None: the baseline
+	// hospital only.
+	Attacks []string
+
+	// Learning is the attack-free span at the start of the run, during
+	// which a detector can learn the baseline; attacks start after it.
+	// Zero selects three quarters of Hours, so that with Hours >= 192 a
+	// 7-day baseline precedes the attacks.
+	Learning time.Duration
+
 	// Logger receives progress (one record per simulated day); nil is silent.
 	Logger *slog.Logger
 }
@@ -75,6 +87,12 @@ func (o Options) Validate() error {
 	}
 	if o.Workers < 0 {
 		errs = append(errs, fmt.Errorf("%w: workers %d is negative", ErrBadOptions, o.Workers))
+	}
+	if _, err := attackList(o.Attacks); err != nil {
+		errs = append(errs, err)
+	}
+	if o.Learning < 0 || o.Learning >= time.Duration(o.Hours)*time.Hour {
+		errs = append(errs, fmt.Errorf("%w: learning period %s not in [0, %dh)", ErrBadOptions, o.Learning, o.Hours))
 	}
 	for i, s := range o.Scenarios {
 		if s == nil {

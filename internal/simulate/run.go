@@ -52,6 +52,17 @@ func Run(ctx context.Context, dir string, opts Options) (*Truth, error) {
 	if err != nil {
 		return nil, err
 	}
+	attacks, err := planAttacks(h)
+	if err != nil {
+		return nil, err
+	}
+	if len(attacks) > 0 {
+		scen := slices.Clip(h.opts.Scenarios)
+		for _, a := range attacks {
+			scen = append(scen, a)
+		}
+		h.opts.Scenarios = scen
+	}
 	if err := os.MkdirAll(filepath.Join(dir, LogDir), 0o755); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
@@ -71,6 +82,9 @@ func Run(ctx context.Context, dir string, opts Options) (*Truth, error) {
 	t.Records = map[string]int{}
 	for _, l := range LogFiles {
 		t.Records[l.File] = out.counts[l.Kind]
+	}
+	for _, a := range attacks {
+		t.Attacks = append(t.Attacks, a.truth())
 	}
 	if err := writeTruth(dir, t); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)

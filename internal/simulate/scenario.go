@@ -100,33 +100,41 @@ type Connection struct {
 
 // Connect emits a connection (and its TLS session) and returns its uid.
 func (h *Hour) Connect(c Connection) (string, error) {
+	ev, err := h.connect(c)
+	if err != nil {
+		return "", err
+	}
+	if c.ServerName != "" && c.Proto == "tcp" && ev.ConnState != "S0" && ev.ConnState != "REJ" {
+		h.e.tls(ev, &tlsSpec{Ciphers: []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}, c.ServerName, c.ServerName, isLocal(ev.RespH))
+	}
+	return ev.UID, nil
+}
+
+// connect emits the conn record of c, without its TLS session.
+func (h *Hour) connect(c Connection) (*event.Conn, error) {
 	cc := conn{ts: c.TS, from: c.FromAddr, to: c.ToAddr, port: c.Port, proto: c.Proto, service: c.Service,
 		dur: c.Duration, ob: c.OrigBytes, rb: c.RespBytes, state: c.State}
 	if c.From != nil {
 		a, z, ok := c.From.d.at(c.TS)
 		if !ok {
-			return "", fmt.Errorf("simulate: device %s is down at %s", c.From.ID(), c.TS.Format(time.RFC3339))
+			return nil, fmt.Errorf("simulate: device %s is down at %s", c.From.ID(), c.TS.Format(time.RFC3339))
 		}
 		cc.src, cc.from, cc.fromZone = c.From.d, a, z
 	}
 	if c.To != nil {
 		a, _, ok := c.To.d.at(c.TS)
 		if !ok {
-			return "", fmt.Errorf("simulate: device %s is down at %s", c.To.ID(), c.TS.Format(time.RFC3339))
+			return nil, fmt.Errorf("simulate: device %s is down at %s", c.To.ID(), c.TS.Format(time.RFC3339))
 		}
 		cc.dst, cc.to = c.To.d, a
 	}
 	if !cc.from.IsValid() || !cc.to.IsValid() || (cc.proto != "tcp" && cc.proto != "udp") {
-		return "", fmt.Errorf("simulate: connection needs two addresses and tcp or udp")
+		return nil, fmt.Errorf("simulate: connection needs two addresses and tcp or udp")
 	}
 	if cc.ts.Before(h.start) {
 		cc.ts = h.start
 	}
-	ev := h.e.emitConn(cc)
-	if c.ServerName != "" && c.Proto == "tcp" && ev.ConnState != "S0" && ev.ConnState != "REJ" {
-		h.e.tls(ev, &tlsSpec{Ciphers: []string{"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"}}, c.ServerName, c.ServerName, isLocal(cc.to))
-	}
-	return ev.UID, nil
+	return h.e.emitConn(cc), nil
 }
 
 // Lookup emits a DNS query for name from device v at t, answered with

@@ -15,6 +15,7 @@ type Truth struct {
 	End     time.Time      `json:"end"`
 	Records map[string]int `json:"records"` // records written, by log file
 	Devices []TruthDevice  `json:"devices"`
+	Attacks []TruthAttack  `json:"attacks,omitempty"` // labelled attack scenarios, when any ran
 }
 
 // TruthDevice is one host of the simulated hospital.
