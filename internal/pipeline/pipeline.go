@@ -149,6 +149,9 @@ func (in *Ingester) Zeek(ctx context.Context, paths []string) (*Summary, error) 
 			if ctx.Err() != nil || errors.Is(err, errCommit) {
 				return sum, err
 			}
+			// A file that could not be read (to its end) counts as one
+			// rejected record: what it still holds did not land.
+			sum.Rejected++
 			sum.addError(in.opts.MaxErrors, err.Error())
 		}
 	}
@@ -317,7 +320,6 @@ func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summar
 	sum.Rejected += fsum.Rejected
 	if fatal != nil {
 		fsum.Failed = true
-		sum.Rejected++
 		return fsum, fatal
 	}
 	return fsum, nil

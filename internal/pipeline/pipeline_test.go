@@ -464,3 +464,14 @@ func TestZeekLogName(t *testing.T) {
 		}
 	}
 }
+
+func TestUnreadableFileCountsAsRejected(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "conn.log.gz")
+	if err := os.WriteFile(path, []byte{0x1f, 0x8b, 0x09, 0x00, 0x01}, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := newHarness(t).ingest(path)
+	if sum.Rejected != 1 || !sum.Files[0].Failed || len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0], path) {
+		t.Errorf("rejected %d, files %+v, errors %v; want the bad gzip header reported and counted", sum.Rejected, sum.Files, sum.Errors)
+	}
+}

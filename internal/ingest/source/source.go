@@ -36,7 +36,7 @@ type File struct {
 	raw     *os.File
 	counter *countingReader
 	r       io.Reader
-	gz      *gzip.Reader
+	gz      *gzipStream
 }
 
 type countingReader struct {
@@ -50,7 +50,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Open opens path for reading.
+// Open opens path for reading. Errors of a corrupt or truncated gzip
+// stream, including a bad header, surface from Read.
 func Open(path string) (*File, error) {
 	raw, err := os.Open(path)
 	if err != nil {
@@ -69,17 +70,39 @@ func Open(path string) (*File, error) {
 	br := bufio.NewReaderSize(f.counter, 64<<10)
 	magic, _ := br.Peek(2)
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			raw.Close()
-			return nil, fmt.Errorf("%s: gzip header: %w", path, err)
-		}
-		gz.Multistream(true)
-		f.gz, f.r, f.Compressed = gz, gz, true
+		f.gz, f.Compressed = &gzipStream{br: br}, true
+		f.r = f.gz
 	} else {
 		f.r = br
 	}
 	return f, nil
+}
+
+// gzipStream decompresses lazily, so that even an unreadable gzip header
+// is an error of Read, which readers report with the position reached.
+type gzipStream struct {
+	br  *bufio.Reader
+	zr  *gzip.Reader
+	err error
+}
+
+func (g *gzipStream) Read(p []byte) (int, error) {
+	if g.zr == nil {
+		if g.err != nil {
+			return 0, g.err
+		}
+		zr, err := gzip.NewReader(g.br)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			g.err = fmt.Errorf("gzip header: %w", err)
+			return 0, g.err
+		}
+		zr.Multistream(true)
+		g.zr = zr
+	}
+	return g.zr.Read(p)
 }
 
 // Read reads decompressed content.
@@ -90,8 +113,8 @@ func (f *File) RawRead() int64 { return f.counter.n.Load() }
 
 // Close closes the file.
 func (f *File) Close() error {
-	if f.gz != nil {
-		f.gz.Close()
+	if f.gz != nil && f.gz.zr != nil {
+		f.gz.zr.Close()
 	}
 	return f.raw.Close()
 }

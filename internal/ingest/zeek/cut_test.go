@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/vigil-iomt/vigil/internal/ingest/source"
 )
 
 const broCut = "/usr/bin/bro-cut"
@@ -106,7 +108,7 @@ func TestCutBroCut(t *testing.T) {
 	inputs = append(inputs, input{"generated conn.log", genConnLog(t, 20000, TSV)})
 	if dir := os.Getenv("VIGIL_DATASETS"); dir != "" {
 		for _, rel := range realZeekFiles(t, dir) {
-			f, err := Open(filepath.Join(dir, rel))
+			f, err := source.Open(filepath.Join(dir, rel))
 			if err != nil {
 				t.Fatal(err)
 			}

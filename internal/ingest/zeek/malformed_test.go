@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigil-iomt/vigil/internal/ingest/source"
 )
 
 const connHeader = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n" +
@@ -286,7 +288,7 @@ func TestReaderCorruptGzip(t *testing.T) {
 			if err := os.WriteFile(path, tc.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			f, err := Open(path)
+			f, err := source.Open(path)
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
@@ -339,7 +341,7 @@ func TestReaderCorruptGzip(t *testing.T) {
 	if err := os.WriteFile(path, two, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f, err := Open(path)
+	f, err := source.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

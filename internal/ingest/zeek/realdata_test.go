@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vigil-iomt/vigil/internal/event"
+	"github.com/vigil-iomt/vigil/internal/ingest/source"
 )
 
 // datasets returns the folder of real data sets, or skips the test.
@@ -66,7 +67,7 @@ func realZeekFiles(t *testing.T, dir string) []string {
 // lines that are neither blank nor headers, for JSON the non-blank lines.
 func countRecords(t *testing.T, path string) int {
 	t.Helper()
-	f, err := Open(path)
+	f, err := source.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestRealData(t *testing.T) {
 	for _, rel := range files {
 		t.Run(rel, func(t *testing.T) {
 			want := countRecords(t, filepath.Join(dir, rel))
-			f, err := Open(filepath.Join(dir, rel))
+			f, err := source.Open(filepath.Join(dir, rel))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +145,7 @@ func TestRealData(t *testing.T) {
 // readEvents reads every event of a file; the Reader must not fail.
 func readEvents(t *testing.T, path, name string) []event.Event {
 	t.Helper()
-	f, err := Open(path)
+	f, err := source.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigil-iomt/vigil/internal/ingest/source"
 )
 
 // item is one result of Next: a record or a record error.
@@ -110,7 +112,7 @@ func TestReaderResume(t *testing.T) {
 				t.Fatal(err)
 			}
 			open := func(opts Options) (*Reader, func()) {
-				f, err := Open(path)
+				f, err := source.Open(path)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -203,7 +205,7 @@ func TestOpenPlainAndGzip(t *testing.T) {
 		if err := os.WriteFile(path, content, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		f, err := Open(path)
+		f, err := source.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -217,7 +219,7 @@ func TestOpenPlainAndGzip(t *testing.T) {
 			t.Errorf("%s: %v, %d bytes, want %d", name, err, len(got), len(want))
 		}
 	}
-	if _, err := Open(filepath.Join(dir, "missing")); err == nil {
+	if _, err := source.Open(filepath.Join(dir, "missing")); err == nil {
 		t.Error("Open of a missing file: no error")
 	}
 }
