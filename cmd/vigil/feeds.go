@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vigil-iomt/vigil/internal/attack"
 	"github.com/vigil-iomt/vigil/internal/feeds"
 )
 
@@ -28,7 +27,6 @@ at run time, over its small built-in table. A file that does not load is not kep
 				return err
 			}
 			out := cmd.OutOrStdout()
-			builtin := attack.Builtin()
 			for _, path := range args[1:] {
 				imp, err := feeds.Import(cfg.Feeds.Dir, args[0], path)
 				if err != nil {
@@ -37,15 +35,8 @@ at run time, over its small built-in table. A file that does not load is not kep
 				c := imp.Catalog
 				fmt.Fprintf(out, "%s: %d techniques, %d tactics, %d mitigations, %d assets, %d countermeasures (sha256 %.16s…) → %s\n",
 					path, len(c.Techniques()), len(c.Tactics()), len(c.Mitigations()), len(c.Assets()), len(c.Countermeasures()), imp.SHA256, imp.Path)
-				var ids []string
-				for _, t := range builtin.Techniques() {
-					ids = append(ids, t.ID)
-				}
-				for _, m := range builtin.Countermeasures() {
-					ids = append(ids, m.ID)
-				}
-				if missing := c.Unknown(ids); len(missing) > 0 && len(missing) < len(ids) {
-					fmt.Fprintf(out, "  not in this file (other matrices or files cover them): %v\n", missing)
+				if len(imp.Missing) > 0 {
+					fmt.Fprintf(out, "  warning: this file lacks IDs Vigil cites (their built-in names stay in use): %v\n", imp.Missing)
 				}
 			}
 			return nil

@@ -43,6 +43,11 @@ type Imported struct {
 	Size   int64
 	// Catalog is what the file holds.
 	Catalog *attack.Catalog
+	// Missing lists the built-in IDs this file should cover but does not:
+	// for an ATT&CK bundle, built-in techniques of the matrices it holds;
+	// for D3FEND, built-in countermeasures. Alerts citing them keep the
+	// built-in names.
+	Missing []string
 }
 
 // Import checks the file at src with the kind's loader and, when it loads,
@@ -66,7 +71,30 @@ func Import(dir, kind, src string) (Imported, error) {
 	if err != nil {
 		return Imported{}, err
 	}
-	return Imported{Kind: kind, Path: dst, SHA256: sum, Size: size, Catalog: cat}, nil
+	return Imported{Kind: kind, Path: dst, SHA256: sum, Size: size, Catalog: cat, Missing: missing(kind, cat)}, nil
+}
+
+// missing returns the built-in IDs a file of the kind should know but
+// does not.
+func missing(kind string, cat *attack.Catalog) []string {
+	builtin := attack.Builtin()
+	var want []string
+	if kind == D3FEND {
+		for _, c := range builtin.Countermeasures() {
+			want = append(want, c.ID)
+		}
+		return cat.Unknown(want)
+	}
+	matrices := map[string]bool{}
+	for _, t := range cat.Techniques() {
+		matrices[t.Matrix] = true
+	}
+	for _, t := range builtin.Techniques() {
+		if matrices[t.Matrix] {
+			want = append(want, t.ID)
+		}
+	}
+	return cat.Unknown(want)
 }
 
 func loadFile(load func(io.Reader) (*attack.Catalog, error), path string) (*attack.Catalog, error) {

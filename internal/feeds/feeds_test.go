@@ -29,6 +29,21 @@ func TestImportRejectsWhatDoesNotLoad(t *testing.T) {
 	}
 }
 
+func TestImportReportsMissingIDs(t *testing.T) {
+	// The fixture ICS bundle holds T0886 and T0869 only.
+	imp, err := Import(t.TempDir(), ATTACK, "../attack/testdata/ics-stix21.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := map[string]bool{}
+	for _, id := range imp.Missing {
+		has[id] = true
+	}
+	if has["T0886"] || has["T0869"] || !has["T0846"] || has["T1041"] {
+		t.Errorf("missing %v: want the built-in ICS techniques the file lacks, and no Enterprise ones", imp.Missing)
+	}
+}
+
 func TestImportPublishedFiles(t *testing.T) {
 	data := os.Getenv("VIGIL_DATASETS")
 	if data == "" {
@@ -39,8 +54,8 @@ func TestImportPublishedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ics.Catalog.Techniques()) != 95 || len(ics.SHA256) != 64 {
-		t.Errorf("ICS import: %d techniques, sha %q", len(ics.Catalog.Techniques()), ics.SHA256)
+	if len(ics.Catalog.Techniques()) != 95 || len(ics.SHA256) != 64 || len(ics.Missing) != 0 {
+		t.Errorf("ICS import: %d techniques, sha %q, missing %v", len(ics.Catalog.Techniques()), ics.SHA256, ics.Missing)
 	}
 	if _, err := Import(dir, D3FEND, filepath.Join(data, "mitre-d3fend/src/ontology/d3fend-protege.ttl")); err != nil {
 		t.Fatal(err)

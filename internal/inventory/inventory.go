@@ -146,16 +146,6 @@ func (inv *Inventory) Dirty() int { return len(inv.dirtyDevices) }
 // Len returns the number of devices.
 func (inv *Inventory) Len() int { return len(inv.devices) }
 
-// Devices returns a copy of every device, ordered by ID.
-func (inv *Inventory) Devices() []asset.Device {
-	out := make([]asset.Device, 0, len(inv.devices))
-	for _, s := range inv.devices {
-		out = append(out, cloneDevice(&s.Device))
-	}
-	slices.SortFunc(out, func(a, b asset.Device) int { return cmp.Compare(a.ID, b.ID) })
-	return out
-}
-
 // IsInternal reports whether addr lies in the hospital's networks.
 func (inv *Inventory) IsInternal(addr netip.Addr) bool {
 	if !addr.IsValid() {
@@ -600,17 +590,3 @@ func (inv *Inventory) SetCriticality(id string, c asset.Criticality) error {
 
 // ErrUnknownDevice is returned for an ID the inventory does not hold.
 var ErrUnknownDevice = errors.New("unknown device")
-
-func cloneDevice(d *asset.Device) asset.Device {
-	c := *d
-	c.MACs = slices.Clone(d.MACs)
-	c.IPs = slices.Clone(d.IPs)
-	c.Hostnames = slices.Clone(d.Hostnames)
-	c.ClassEvidence = slices.Clone(d.ClassEvidence)
-	c.Software = slices.Clone(d.Software)
-	c.Services = slices.Clone(d.Services)
-	c.Clients = slices.Clone(d.Clients)
-	c.DNSNames = slices.Clone(d.DNSNames)
-	c.TLSServers = slices.Clone(d.TLSServers)
-	return c
-}

@@ -45,7 +45,8 @@ func conn(sec int, orig, resp string, port uint16, state string) *event.Conn {
 
 func byKey(inv *Inventory) map[string]asset.Device {
 	m := map[string]asset.Device{}
-	for _, d := range inv.Devices() {
+	for _, s := range inv.devices {
+		d := s.Device
 		m[d.Key] = d
 	}
 	return m
