@@ -26,7 +26,8 @@ go build -o "$tmp/vigil" ./cmd/vigil || die "cannot build ./cmd/vigil"
 	die "this vigil has no 'zeek cut' command (wire internal/ingest/zeek.Cut into cmd/vigil)"
 
 echo "generating $n records..."
-go run ./bench/gen-conn -n "$n" -o "$tmp/conn.log"
+go run ./bench/gen-fleet -devices 10000 -conn "$n" -out "$tmp/fleet"
+mv "$tmp/fleet/conn.log" "$tmp/conn.log"
 lines=$(grep -vc '^#' "$tmp/conn.log")
 
 echo "bro-cut:  $(dpkg-query -W -f='${Package} ${Version}' bro-aux 2>/dev/null || echo 'bro-aux (version unknown)')"
