@@ -205,7 +205,13 @@ func (in *Ingester) resumePoint(ctx context.Context, path string, head []byte) (
 
 func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summary) (FileSummary, error) {
 	fsum := FileSummary{Path: path}
-	head, err := source.Head(path)
+	f, err := source.Open(path)
+	if err != nil {
+		fsum.Failed = true
+		return fsum, err
+	}
+	defer f.Close()
+	head, err := f.Head()
 	if err != nil {
 		fsum.Failed = true
 		return fsum, err
@@ -220,12 +226,6 @@ func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summar
 	cp.HeadHash = source.HashHead(head, len(head))
 	fsum.ResumedAt = cp.Offset
 
-	f, err := source.Open(path)
-	if err != nil {
-		fsum.Failed = true
-		return fsum, err
-	}
-	defer f.Close()
 	var lastRaw int64
 	reportProgress := func() {
 		if p := in.opts.Progress; p != nil {

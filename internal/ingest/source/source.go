@@ -37,6 +37,7 @@ type File struct {
 	counter *countingReader
 	r       io.Reader
 	gz      *gzipStream
+	replay  []byte // head bytes read by Head, served again by Read
 }
 
 type countingReader struct {
@@ -106,7 +107,14 @@ func (g *gzipStream) Read(p []byte) (int, error) {
 }
 
 // Read reads decompressed content.
-func (f *File) Read(p []byte) (int, error) { return f.r.Read(p) }
+func (f *File) Read(p []byte) (int, error) {
+	if len(f.replay) > 0 {
+		n := copy(p, f.replay)
+		f.replay = f.replay[n:]
+		return n, nil
+	}
+	return f.r.Read(p)
+}
 
 // RawRead returns how many bytes of the file on disk have been read.
 func (f *File) RawRead() int64 { return f.counter.n.Load() }
@@ -119,22 +127,22 @@ func (f *File) Close() error {
 	return f.raw.Close()
 }
 
-// Head returns up to HeadSize leading decompressed bytes of the file at path.
-func Head(path string) ([]byte, error) {
-	f, err := Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
+// Head returns up to HeadSize leading decompressed bytes of the file,
+// which identify it. It must be called before Read; Read then returns these
+// bytes again, so the file is opened and decompressed only once. A stream
+// that breaks within its first bytes still has a head if some came out.
+func (f *File) Head() ([]byte, error) {
 	buf := make([]byte, HeadSize)
-	n, err := io.ReadFull(f, buf)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		// A corrupt stream still has a usable head if some bytes came out.
-		if n == 0 {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
+	n, err := io.ReadFull(f.r, buf)
+	// ReadFull returns io.EOF or io.ErrUnexpectedEOF itself, unwrapped, for
+	// a file shorter than the head; a wrapped one comes from the stream (a
+	// truncated gzip header) and is a real error.
+	short := err == io.EOF || err == io.ErrUnexpectedEOF
+	if err != nil && !short && n == 0 {
+		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
-	return buf[:n], nil
+	f.replay = buf[:n]
+	return f.replay, nil
 }
 
 // HashHead returns the hex SHA-256 of the first n bytes of head

@@ -79,24 +79,47 @@ func TestCorruptGzipFailsOnRead(t *testing.T) {
 
 func TestHeadAndHash(t *testing.T) {
 	dir := t.TempDir()
-	long := bytes.Repeat([]byte("x"), 10000)
+	long := bytes.Repeat([]byte("0123456789"), 1000)
 	write(t, filepath.Join(dir, "long"), long)
 	write(t, filepath.Join(dir, "long.gz"), gz(long))
 	write(t, filepath.Join(dir, "short"), []byte("abc"))
-	h1, err := Head(filepath.Join(dir, "long"))
-	if err != nil || len(h1) != HeadSize {
-		t.Fatalf("head %d bytes, %v", len(h1), err)
+	head := func(name string) ([]byte, []byte) {
+		f, err := Open(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		h, err := f.Head()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h = bytes.Clone(h)
+		all, err := io.ReadAll(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h, all
 	}
-	h2, _ := Head(filepath.Join(dir, "long.gz"))
-	if HashHead(h1, len(h1)) != HashHead(h2, len(h2)) {
-		t.Error("a file and its gzip copy hash differently")
+	h1, all1 := head("long")
+	if len(h1) != HeadSize || !bytes.Equal(all1, long) {
+		t.Fatalf("head %d bytes, then %d bytes read; want %d and the whole file again", len(h1), len(all1), HeadSize)
 	}
-	h3, _ := Head(filepath.Join(dir, "short"))
-	if string(h3) != "abc" {
-		t.Errorf("short head %q", h3)
+	h2, all2 := head("long.gz")
+	if HashHead(h1, len(h1)) != HashHead(h2, len(h2)) || !bytes.Equal(all2, long) {
+		t.Error("a file and its gzip copy differ in head or content")
 	}
-	if _, err := Head(filepath.Join(dir, "missing")); err == nil {
-		t.Error("missing file: no error")
+	if h3, all3 := head("short"); string(h3) != "abc" || string(all3) != "abc" {
+		t.Errorf("short head %q, content %q", h3, all3)
+	}
+	bad := filepath.Join(dir, "bad.gz")
+	write(t, bad, []byte{0x1f, 0x8b, 0x09})
+	f, err := Open(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Head(); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("bad gzip header: head error %v, want one naming the file", err)
 	}
 }
 
