@@ -45,7 +45,12 @@ var (
 // FirstSeen, storable detector and device ID, and a history whose changes
 // each pass ValidateStatusChange and have an empty or valid From.
 //
-// Repeated IDs (devices, alerts),
+// A baseline must have a storable device ID and a non-nil document (an
+// empty one is valid), and may not be written by a batch that deletes it,
+// with DeleteBaselines or DeleteDevices; device IDs in DeleteBaselines
+// must be non-empty and storable.
+//
+// Repeated IDs (devices, alerts, baselines, deletions),
 // leases, sources, or IPs of one device are valid: the last occurrence
 // wins.
 func (b *Batch) Validate() error {
@@ -175,6 +180,32 @@ func (b *Batch) Validate() error {
 			if c.From != "" && !c.From.Valid() {
 				bad("alerts[%d] %q: history[%d]: invalid from status %q", i, a.ID, j, c.From)
 			}
+		}
+	}
+	baselines := make(map[string]bool, len(b.Baselines))
+	for i := range b.Baselines {
+		d := &b.Baselines[i]
+		switch {
+		case d.DeviceID == "":
+			bad("baselines[%d]: empty device id", i)
+		case !validText(d.DeviceID):
+			bad("baselines[%d]: device id %q is not valid UTF-8 without NUL", i, d.DeviceID)
+		case deleted[d.DeviceID]:
+			bad("baselines[%d]: device %q is deleted by the batch", i, d.DeviceID)
+		}
+		if d.Doc == nil {
+			bad("baselines[%d] %q: nil document", i, d.DeviceID)
+		}
+		baselines[d.DeviceID] = true
+	}
+	for i, id := range b.DeleteBaselines {
+		switch {
+		case id == "":
+			bad("delete_baselines[%d]: empty device id", i)
+		case !validText(id):
+			bad("delete_baselines[%d]: device id %q is not valid UTF-8 without NUL", i, id)
+		case baselines[id]:
+			bad("delete_baselines[%d]: baseline of %q is also written by the batch", i, id)
 		}
 	}
 	return errors.Join(errs...)

@@ -28,7 +28,17 @@ func TestBatchValidate(t *testing.T) {
 			},
 			Leases:      []asset.Lease{{MAC: "m", IP: "i", Start: t0}},
 			Checkpoints: []Checkpoint{{Source: "/log/a", Updated: MaxTime}, {Source: "/log/b", Updated: MinTime}},
+			// Repeated, empty, binary, without a device; deletions of others.
+			Baselines: []BaselineDoc{{DeviceID: "dev-1", Doc: []byte{}}, {DeviceID: "dev-1", Doc: []byte{0, 0xff}},
+				{DeviceID: "dev-9", Doc: []byte("x")}},
+			DeleteBaselines: []string{"dev-3", "dev-3"},
 		}, nil},
+		{"baseline", &Batch{Baselines: []BaselineDoc{{Doc: []byte("x")}, {DeviceID: "d"}, {DeviceID: "\xff", Doc: []byte{}}}},
+			[]string{"baselines[0]: empty device id", `baselines[1] "d": nil document`, "baselines[2]: device id"}},
+		{"baseline written and deleted", &Batch{DeleteDevices: []string{"d"}, Baselines: []BaselineDoc{{DeviceID: "d", Doc: []byte{}},
+			{DeviceID: "e", Doc: []byte{}}}, DeleteBaselines: []string{"e", "", "a\x00"}},
+			[]string{`baselines[0]: device "d" is deleted`, `delete_baselines[0]: baseline of "e" is also written`,
+				"delete_baselines[1]: empty device id", "delete_baselines[2]: device id"}},
 		{"device identity", &Batch{Devices: []asset.Device{{Key: "k"}, {ID: "d"}}},
 			[]string{"devices[0]: empty id", `devices[1] "d": empty key`}},
 		{"device columns", &Batch{Devices: []asset.Device{{ID: "d", Key: "k", Class: "a\x00", Vendor: "\xff"}}},
@@ -73,5 +83,22 @@ func TestBatchValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestBatchEmpty(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		b    Batch
+		want bool
+	}{
+		{"zero", Batch{}, true},
+		{"empty slices", Batch{Baselines: []BaselineDoc{}, DeleteBaselines: []string{}}, true},
+		{"baselines", Batch{Baselines: []BaselineDoc{{DeviceID: "d", Doc: []byte{}}}}, false},
+		{"baseline deletions", Batch{DeleteBaselines: []string{"d"}}, false},
+	} {
+		if got := tt.b.Empty(); got != tt.want {
+			t.Errorf("%s: Empty() = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

@@ -1,7 +1,7 @@
 // Package store persists Vigil's state — the device inventory, IP↔MAC
-// leases, per-source ingest checkpoints and alerts — behind one interface with two
-// backends: SQLite (embedded, the default) and PostgreSQL (shared state for
-// several workers).
+// leases, per-source ingest checkpoints, alerts and per-device behavioural
+// baselines — behind one interface with two backends: SQLite (embedded,
+// the default) and PostgreSQL (shared state for several workers).
 //
 // Writes happen only through Commit, which applies a whole Batch in one
 // transaction: the state a batch of input produced and the checkpoint that
@@ -12,11 +12,14 @@
 //     rejects, and one that fails inside the database (a sighting of a
 //     device that does not exist, a key held by another device, a canceled
 //     context), leaves the store as it was.
-//   - Order: deletions, then whole devices, then sightings, then leases,
+//   - Order: deletions (devices, with their baselines, then baselines),
+//     then whole devices, then baselines, then sightings, then leases,
 //     checkpoints and alerts; within a batch the last occurrence of a key
 //     wins.
 //   - Bounded memory: backends encode device documents in chunks while they
-//     write, so a commit holds O(chunk) documents, not O(batch).
+//     write, so a commit holds O(chunk) documents, not O(batch); baseline
+//     documents, which the caller encoded, are sent a bounded number of
+//     bytes (or one document) at a time, not copied whole.
 //   - Exact round trips: every time comes back to the nanosecond, in UTC;
 //     a device comes back as written, its IPs sorted by address (byte
 //     order) with one entry per address.
@@ -33,6 +36,14 @@
 // fields of a stored alert but keeping its status and history, which only
 // SetAlertStatus changes: triage belongs to people, and a detector
 // re-firing must not undo it.
+//
+// A baseline is an opaque document, owned and encoded by the package that
+// learns it: the store keeps it by device ID, byte for byte, and never
+// looks inside. It does not require its device to exist (a baseline may be
+// committed before, with, or without its device), but deleting a device
+// deletes its baseline in the same transaction. Baselines reads them back
+// one at a time, so that a fleet's baselines never need to fit in memory
+// together.
 //
 // The package must not know how state is derived; it stores what it is given.
 package store
@@ -88,6 +99,14 @@ type Store interface {
 	// MaxTime]).
 	SetAlertStatus(ctx context.Context, id string, change alert.StatusChange) error
 
+	// Baselines calls fn for every stored baseline, ordered by device ID,
+	// streaming: it holds one document at a time, never all of them. The
+	// walk reads one snapshot of the store; fn owns the document it is
+	// given. An error from fn stops the walk and is returned as it is.
+	Baselines(ctx context.Context, fn func(BaselineDoc) error) error
+	// Baseline returns one device's baseline, or ErrNotFound.
+	Baseline(ctx context.Context, deviceID string) (BaselineDoc, error)
+
 	Close() error
 }
 
@@ -118,6 +137,23 @@ type Batch struct {
 	// only SetAlertStatus changes. Two alerts may not share a DedupKey: an
 	// alert whose key another stored alert holds fails the commit.
 	Alerts []alert.Alert
+	// Baselines are inserted or replaced by DeviceID, after Devices. The
+	// device need not exist, but a baseline may not be written by a batch
+	// that deletes it, with DeleteBaselines or DeleteDevices.
+	Baselines []BaselineDoc
+	// DeleteBaselines are device IDs whose baseline is removed; an ID
+	// without a baseline is not an error. DeleteDevices removes the
+	// baselines of the devices it deletes as well.
+	DeleteBaselines []string
+}
+
+// BaselineDoc is the encoded behavioural baseline of one device. The store
+// keeps it as an opaque document.
+type BaselineDoc struct {
+	DeviceID string
+	// Doc is stored and returned byte for byte. It may be empty, not nil:
+	// a stored baseline reads back with a non-nil Doc.
+	Doc []byte
 }
 
 // Sighting updates when a device was last seen and the addresses it held.
@@ -132,7 +168,8 @@ type Sighting struct {
 // Empty reports whether the batch holds no change.
 func (b *Batch) Empty() bool {
 	return len(b.Devices) == 0 && len(b.DeleteDevices) == 0 && len(b.Sightings) == 0 &&
-		len(b.Leases) == 0 && len(b.Checkpoints) == 0 && len(b.Alerts) == 0
+		len(b.Leases) == 0 && len(b.Checkpoints) == 0 && len(b.Alerts) == 0 &&
+		len(b.Baselines) == 0 && len(b.DeleteBaselines) == 0
 }
 
 // DeviceQuery filters Devices. Zero values do not filter.

@@ -153,8 +153,9 @@ func (s *Store) Close() error {
 
 // Commit applies b in one transaction: deletions first (so that a device
 // may take over the key of a device the same batch deletes; the devices'
-// address rows go with them), then whole devices, encoded and written a
-// chunk at a time, then sightings, leases, checkpoints and alerts. An invalid batch
+// address rows and baselines go with them), then whole devices, encoded
+// and written a chunk at a time, then baselines, then sightings, leases,
+// checkpoints and alerts. An invalid batch
 // is rejected with store.ErrInvalidBatch before anything is written; a
 // sighting of a device that does not exist fails with it too, and the
 // transaction is rolled back. An empty or nil batch is a no-op.
@@ -178,8 +179,16 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 			return fmt.Errorf("postgres: commit: delete devices: %w", err)
 		}
 	}
+	if len(p.DeleteBaselines) > 0 {
+		if _, err := tx.Exec(ctx, `DELETE FROM baselines WHERE device_id = ANY($1::text[])`, p.DeleteBaselines); err != nil {
+			return fmt.Errorf("postgres: commit: delete baselines: %w", err)
+		}
+	}
 	w := s.mode.writer()
 	if err := w.devices(ctx, tx, p); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	if err := w.baselines(ctx, tx, p.Baselines); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	if err := w.sightings(ctx, tx, p); err != nil {
@@ -198,7 +207,8 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	s.log.Debug("store commit", "devices", p.NumDevices(), "deleted", len(p.Deletes), "sightings", len(p.Sightings),
-		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "duration", time.Since(start))
+		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "baselines", len(p.Baselines),
+		"deleted_baselines", len(p.DeleteBaselines), "duration", time.Since(start))
 	return nil
 }
 

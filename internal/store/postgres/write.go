@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/vigil-iomt/vigil/internal/store"
 	"github.com/vigil-iomt/vigil/internal/store/internal/codec"
 )
 
@@ -59,6 +60,7 @@ type rowWriter interface {
 	// upserts the sighted addresses.
 	sightings(ctx context.Context, tx pgx.Tx, p *codec.Plan) error
 	leases(ctx context.Context, tx pgx.Tx, ls []codec.Lease) error
+	baselines(ctx context.Context, tx pgx.Tx, bs []store.BaselineDoc) error
 }
 
 func (m commitMode) writer() rowWriter {
@@ -93,6 +95,10 @@ func (w autoWriter) sightings(ctx context.Context, tx pgx.Tx, p *codec.Plan) err
 
 func (w autoWriter) leases(ctx context.Context, tx pgx.Tx, ls []codec.Lease) error {
 	return w.pick(len(ls)).leases(ctx, tx, ls)
+}
+
+func (w autoWriter) baselines(ctx context.Context, tx pgx.Tx, bs []store.BaselineDoc) error {
+	return w.pick(len(bs)).baselines(ctx, tx, bs)
 }
 
 const (

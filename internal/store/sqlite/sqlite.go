@@ -201,9 +201,10 @@ func (s *Store) Close() error {
 
 // Commit applies b in one IMMEDIATE transaction on the writer connection:
 // deletions first (so that a device may take over the key of a device the
-// same batch deletes; the devices' address rows go with them), then whole
-// devices, encoded and written a chunk at a time, then sightings, leases,
-// checkpoints and alerts. An invalid batch is rejected with store.ErrInvalidBatch
+// same batch deletes; the devices' address rows and baselines go with
+// them), then whole devices, encoded and written a chunk at a time, then
+// baselines, one row per statement, then sightings, leases, checkpoints
+// and alerts. An invalid batch is rejected with store.ErrInvalidBatch
 // before anything is written; a sighting of a device that does not exist
 // fails with it too, and the transaction is rolled back. An empty or nil
 // batch is a no-op.
@@ -229,8 +230,16 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	}, nil); err != nil {
 		return fmt.Errorf("sqlite: commit: delete devices: %w", err)
 	}
+	if err := w.exec(ctx, deleteBaselines, len(p.DeleteBaselines), func(i int, a []any) []any {
+		return append(a, p.DeleteBaselines[i])
+	}, nil); err != nil {
+		return fmt.Errorf("sqlite: commit: delete baselines: %w", err)
+	}
 	if err := w.devices(ctx, p); err != nil {
 		return fmt.Errorf("sqlite: commit: devices: %w", err)
+	}
+	if err := w.baselines(ctx, p); err != nil {
+		return fmt.Errorf("sqlite: commit: baselines: %w", err)
 	}
 	if err := w.sightings(ctx, p); err != nil {
 		return fmt.Errorf("sqlite: commit: sightings: %w", err)
@@ -254,7 +263,8 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	s.log.Debug("store commit", "devices", p.NumDevices(), "deleted", len(p.Deletes), "sightings", len(p.Sightings),
-		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "duration", time.Since(start))
+		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "baselines", len(p.Baselines),
+		"deleted_baselines", len(p.DeleteBaselines), "duration", time.Since(start))
 	return nil
 }
 

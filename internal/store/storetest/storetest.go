@@ -71,6 +71,17 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AlertInvalidStatusChange", testAlertInvalidStatusChange},
 		{"AlertsQuery", testAlertsQuery},
 		{"AlertConcurrentStatusChanges", testAlertConcurrentStatusChanges},
+		{"BaselineRoundTrip", testBaselineRoundTrip},
+		{"BaselineEmptyDoc", testBaselineEmptyDoc},
+		{"BaselineReplace", testBaselineReplace},
+		{"BaselineLastWins", testBaselineLastWins},
+		{"BaselineDelete", testBaselineDelete},
+		{"BaselineDeleteDevice", testBaselineDeleteDevice},
+		{"BaselineRollback", testBaselineRollback},
+		{"BaselinesOrder", testBaselinesOrder},
+		{"BaselinesStop", testBaselinesStop},
+		{"BaselineNotFound", testBaselineNotFound},
+		{"BaselineLarge", testBaselineLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,6 +97,7 @@ type state struct {
 	Leases      []asset.Lease
 	Checkpoints []store.Checkpoint
 	Alerts      []alert.Alert
+	Baselines   []store.BaselineDoc
 }
 
 func snapshot(t *testing.T, s store.Store) state {
@@ -105,6 +117,7 @@ func snapshot(t *testing.T, s store.Store) state {
 	if st.Alerts, err = s.Alerts(ctx, store.AlertQuery{}); err != nil {
 		t.Fatal(err)
 	}
+	st.Baselines = baselines(t, s)
 	return st
 }
 
@@ -132,11 +145,11 @@ func sortDevices(ds []asset.Device) {
 func testEmptyStore(t *testing.T, open func(t *testing.T) store.Store) {
 	st := snapshot(t, open(t))
 	// Empty results are empty slices, not nil: an API renders [] not null.
-	if st.Devices == nil || st.Leases == nil || st.Checkpoints == nil || st.Alerts == nil {
+	if st.Devices == nil || st.Leases == nil || st.Checkpoints == nil || st.Alerts == nil || st.Baselines == nil {
 		t.Errorf("empty store: got nil slices %+v, want empty non-nil slices", st)
 	}
 	equal(t, "empty store", st, state{Devices: []asset.Device{}, Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{},
-		Alerts: []alert.Alert{}})
+		Alerts: []alert.Alert{}, Baselines: []store.BaselineDoc{}})
 }
 
 func testEmptyBatch(t *testing.T, open func(t *testing.T) store.Store) {
@@ -146,6 +159,7 @@ func testEmptyBatch(t *testing.T, open func(t *testing.T) store.Store) {
 		Leases:      Leases(2),
 		Checkpoints: []store.Checkpoint{checkpoint("/log/conn.log", "aa", 10, t0)},
 		Alerts:      []alert.Alert{fullAlert("key-1", "dev-1", t0)},
+		Baselines:   []store.BaselineDoc{baseline("dev-1", 100)},
 	}
 	commit(t, s, seed)
 	want := snapshot(t, s)
@@ -156,7 +170,8 @@ func testEmptyBatch(t *testing.T, open func(t *testing.T) store.Store) {
 		{"nil", nil},
 		{"zero", &store.Batch{}},
 		{"empty slices", &store.Batch{Devices: []asset.Device{}, DeleteDevices: []string{}, Sightings: []store.Sighting{},
-			Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{}, Alerts: []alert.Alert{}}},
+			Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{}, Alerts: []alert.Alert{},
+			Baselines: []store.BaselineDoc{}, DeleteBaselines: []string{}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := s.Commit(t.Context(), tt.b); err != nil {
@@ -555,12 +570,14 @@ func testLastOccurrenceWins(t *testing.T, open func(t *testing.T) store.Store) {
 	c2.Offset++
 	a1 := fullAlert("key-1", "dev-1", t0)
 	a2 := refired(a1, t0.Add(time.Hour)) // new in this batch: inserted with its history
+	b1, b2 := baseline("dev-1", 10), store.BaselineDoc{DeviceID: "dev-1", Doc: []byte("second")}
 	commit(t, s, &store.Batch{
 		Devices: []asset.Device{d1, d2}, Leases: []asset.Lease{l1, l2}, Checkpoints: []store.Checkpoint{c1, c2},
-		Alerts: []alert.Alert{a1, a2},
+		Alerts: []alert.Alert{a1, a2}, Baselines: []store.BaselineDoc{b1, b2},
 	})
 	equal(t, "state", snapshot(t, s), state{
 		Devices: []asset.Device{d2}, Leases: []asset.Lease{l2}, Checkpoints: []store.Checkpoint{c2}, Alerts: []alert.Alert{a2},
+		Baselines: []store.BaselineDoc{b2},
 	})
 }
 
@@ -573,6 +590,7 @@ func testAtomicity(t *testing.T, open func(t *testing.T) store.Store) {
 		Leases:      []asset.Lease{{MAC: "00:1b:4f:00:00:01", IP: "10.0.0.1", Start: t0, End: t0.Add(time.Hour)}},
 		Checkpoints: []store.Checkpoint{checkpoint("/log/conn.log", "aa", 10, t0)},
 		Alerts:      []alert.Alert{fullAlert("key-stored", stored.ID, t0)},
+		Baselines:   []store.BaselineDoc{baseline(stored.ID, 1000), baseline(doomed.ID, 10), baseline("dev-no-device", 10)},
 	}
 	// good is a batch that would succeed and touches every table: the failing
 	// batches below are good plus one defect.
@@ -592,6 +610,11 @@ func testAtomicity(t *testing.T, open func(t *testing.T) store.Store) {
 			Leases:        []asset.Lease{{MAC: "00:1b:4f:00:00:01", IP: "10.0.0.1", Start: t0, End: t0.Add(2 * time.Hour)}, {MAC: "m2", IP: "i2", Start: t0}},
 			Checkpoints:   []store.Checkpoint{checkpoint("/log/conn.log", "bb", 20, t0.Add(time.Hour)), checkpoint("/log/new.log", "cc", 1, t0)},
 			Alerts:        []alert.Alert{refired(fullAlert("key-stored", stored.ID, t0), t0.Add(time.Hour)), fullAlert("key-new", stored.ID, t0)},
+			// Replaced, new for a device the batch writes, new without a
+			// device, and deleted: the failing batches below have written
+			// these when the database refuses them.
+			Baselines:       []store.BaselineDoc{baseline(stored.ID, 2000), baseline(many[0].ID, 10), baseline("dev-orphan", 0)},
+			DeleteBaselines: []string{"dev-no-device"},
 		}
 	}
 	canceled, cancel := context.WithCancel(context.Background())
@@ -686,6 +709,22 @@ func testAtomicity(t *testing.T, open func(t *testing.T) store.Store) {
 			a.ID = "zzz-alert"
 			b.Alerts = append(b.Alerts, a)
 		}, false},
+		{"baseline with empty device id", nil, func(b *store.Batch) {
+			b.Baselines = append(b.Baselines, store.BaselineDoc{Doc: []byte("x")})
+		}, true},
+		{"baseline with nil document", nil, func(b *store.Batch) {
+			b.Baselines = append(b.Baselines, store.BaselineDoc{DeviceID: "dev-nil-doc"})
+		}, true},
+		{"baseline device id not UTF-8", nil, func(b *store.Batch) {
+			b.Baselines = append(b.Baselines, store.BaselineDoc{DeviceID: "dev-\xff", Doc: []byte("x")})
+		}, true},
+		{"baseline written and deleted", nil, func(b *store.Batch) {
+			b.DeleteBaselines = append(b.DeleteBaselines, stored.ID)
+		}, true},
+		{"baseline of a device the batch deletes", nil, func(b *store.Batch) {
+			b.Baselines = append(b.Baselines, baseline(doomed.ID, 5))
+		}, true},
+		{"empty baseline delete id", nil, func(b *store.Batch) { b.DeleteBaselines = append(b.DeleteBaselines, "") }, true},
 		{"canceled context", canceled, func(*store.Batch) {}, false},
 	}
 	for _, tt := range tests {
@@ -824,6 +863,7 @@ func testPersistence(t *testing.T, open func(t *testing.T) store.Store) {
 		Leases:      Leases(50),
 		Checkpoints: []store.Checkpoint{checkpoint("/log/conn.log", "ab", 4096, t0), checkpoint("/log/dhcp.log", "cd", 0, time.Time{})},
 		Alerts:      []alert.Alert{fullAlert("key-1", "dev-full", t0), fullAlert("key-2", "", t0.Add(time.Hour))},
+		Baselines:   []store.BaselineDoc{baseline("dev-full", 3000), baseline(devices[1].ID, 0), baseline("dev-no-device", 50)},
 	}
 	commit(t, s, b)
 	if err := s.SetAlertStatus(t.Context(), b.Alerts[0].ID, alert.StatusChange{At: t0.Add(time.Minute), To: alert.Resolved, By: "nurse"}); err != nil {

@@ -128,6 +128,12 @@ type Plan struct {
 	Checkpoints []Checkpoint
 	// Alerts are the batch's alerts, encoded, sorted by ID.
 	Alerts []Alert
+	// Baselines are the batch's baselines, the last occurrence of each
+	// device ID, sorted by it; their documents are the batch's.
+	Baselines []store.BaselineDoc
+	// DeleteBaselines are the device IDs whose baseline is removed: those
+	// of DeleteBaselines and of DeleteDevices, sorted, each once.
+	DeleteBaselines []string
 
 	encoded *atomic.Int64 // counts encoded devices, for tests
 }
@@ -179,6 +185,14 @@ func Prepare(b *store.Batch) (*Plan, error) {
 	p.Deletes = slices.Compact(p.Deletes)
 	if err := p.planAlerts(); err != nil {
 		return nil, err
+	}
+	p.Baselines = lastByKey(slices.Clone(b.Baselines), func(a, b store.BaselineDoc) int { return strings.Compare(a.DeviceID, b.DeviceID) })
+	if len(b.DeleteBaselines) > 0 {
+		p.DeleteBaselines = append(slices.Clone(b.DeleteBaselines), b.DeleteDevices...)
+		slices.Sort(p.DeleteBaselines)
+		p.DeleteBaselines = slices.Compact(p.DeleteBaselines)
+	} else {
+		p.DeleteBaselines = p.Deletes
 	}
 	return p, nil
 }
