@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
@@ -56,9 +57,14 @@ func (g *globals) open(cmd *cobra.Command, withInventory bool) (*session, error)
 
 func (s *session) Close() error { return s.store.Close() }
 
-// ingester returns a pipeline over the session's store and inventory.
-func (s *session) ingester(progress pipeline.Progress) (*pipeline.Ingester, error) {
-	return pipeline.New(pipeline.Options{Store: s.store, Inventory: s.inv, BatchSize: s.cfg.Ingest.BatchSize,
+// ingester returns a pipeline over the session's store and inventory,
+// with the baselines and alerts loaded from the store.
+func (s *session) ingester(ctx context.Context, progress pipeline.Progress) (*pipeline.Ingester, error) {
+	an, err := pipeline.LoadAnalysis(ctx, s.store, time.Duration(s.cfg.Baseline.Learning), s.inv)
+	if err != nil {
+		return nil, err
+	}
+	return pipeline.New(pipeline.Options{Store: s.store, Inventory: s.inv, Analysis: an, BatchSize: s.cfg.Ingest.BatchSize,
 		Logger: s.log, Metrics: pipeline.NewMetrics(prometheus.NewRegistry()), Progress: progress})
 }
 

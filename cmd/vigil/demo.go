@@ -45,7 +45,7 @@ into a fresh SQLite database there (unless --db is given), and serves the API un
 			if cmd.Flags().Changed("listen") {
 				s.cfg.Serve.Listen = listen
 			}
-			ing, err := s.ingester(nil)
+			ing, err := s.ingester(ctx, nil)
 			if err != nil {
 				return err
 			}

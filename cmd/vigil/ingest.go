@@ -38,7 +38,7 @@ Exit status: 0 when every record was accepted, 2 when some were rejected, 1 on e
 			if term.IsTerminal(int(os.Stderr.Fd())) {
 				progress = &progressBar{}
 			}
-			ing, err := s.ingester(progress)
+			ing, err := s.ingester(contextOf(cmd), progress)
 			if err != nil {
 				return err
 			}

@@ -23,6 +23,7 @@ var builtinTechniques = []Technique{
 	{ID: "T1190", Name: "Exploit Public-Facing Application", Matrix: Enterprise, Tactics: []string{"initial-access"}},
 	{ID: "T1195", Name: "Supply Chain Compromise", Matrix: Enterprise, Tactics: []string{"initial-access"}},
 	{ID: "T1199", Name: "Trusted Relationship", Matrix: Enterprise, Tactics: []string{"initial-access"}},
+	{ID: "T1200", Name: "Hardware Additions", Matrix: Enterprise, Tactics: []string{"initial-access"}},
 	{ID: "T1210", Name: "Exploitation of Remote Services", Matrix: Enterprise, Tactics: []string{"lateral-movement"}},
 	{ID: "T1557", Name: "Adversary-in-the-Middle", Matrix: Enterprise, Tactics: []string{"credential-access", "collection"}},
 	{ID: "T1568", Name: "Dynamic Resolution", Matrix: Enterprise, Tactics: []string{"command-and-control"}},

@@ -16,6 +16,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -41,6 +42,16 @@ type Config struct {
 	Ingest struct {
 		BatchSize int `yaml:"batch_size"`
 	} `yaml:"ingest"`
+	Baseline struct {
+		// Learning is how long (event time) each device is observed
+		// before deviations from its baseline raise alerts.
+		Learning Duration `yaml:"learning"`
+	} `yaml:"baseline"`
+	Policy struct {
+		// Path, when set, is the segmentation policy (YAML) that flows
+		// are checked against during ingestion.
+		Path string `yaml:"path"`
+	} `yaml:"policy"`
 	Feeds struct {
 		// Dir keeps imported reference data (vigil feeds import).
 		Dir string `yaml:"dir"`
@@ -62,6 +73,7 @@ func Default() Config {
 	c.OUI.Paths = []string{"/usr/share/ieee-data"}
 	c.Ingest.BatchSize = 100_000
 	c.Feeds.Dir = "vigil-data/feeds"
+	c.Baseline.Learning = Duration(7 * 24 * time.Hour)
 	c.Serve.Listen = "127.0.0.1:8080"
 	return c
 }
@@ -111,6 +123,14 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	set("VIGIL_FINGERPRINTS_DIR", &c.Fingerprints.Dir)
 	set("VIGIL_FEEDS_DIR", &c.Feeds.Dir)
 	set("VIGIL_SERVE_LISTEN", &c.Serve.Listen)
+	set("VIGIL_POLICY_PATH", &c.Policy.Path)
+	if v := getenv("VIGIL_BASELINE_LEARNING"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("VIGIL_BASELINE_LEARNING: %w", err)
+		}
+		c.Baseline.Learning = Duration(d)
+	}
 	if v := getenv("VIGIL_INGEST_BATCH_SIZE"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -148,6 +168,9 @@ func (c Config) Validate() error {
 	if c.Ingest.BatchSize <= 0 {
 		errs = append(errs, fmt.Errorf("ingest.batch_size %d: must be positive", c.Ingest.BatchSize))
 	}
+	if c.Baseline.Learning <= 0 {
+		errs = append(errs, fmt.Errorf("baseline.learning %s: must be positive", time.Duration(c.Baseline.Learning)))
+	}
 	if _, port, err := net.SplitHostPort(c.Serve.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("serve.listen %q: %w", c.Serve.Listen, err))
 	} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
@@ -184,4 +207,22 @@ func ParseDB(db string) (kind, target string, err error) {
 	default:
 		return "", "", fmt.Errorf("db %q: want sqlite:PATH or a postgres:// URL", db)
 	}
+}
+
+// Duration is a time.Duration written the way Go prints one ("168h",
+// "36h30m") in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML parses a duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	var s string
+	if err := n.Decode(&s); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
 }

@@ -13,6 +13,11 @@ type Class struct {
 	// Criticality is the default level for devices of the class; an
 	// operator's override on the device wins.
 	Criticality asset.Criticality
+	// Mobile is set for classes whose devices move between units and
+	// networks as part of normal care (pumps and monitors travel with the
+	// patient, carts and badges with staff): a new network says little
+	// about them, their zones are the policy's to enforce.
+	Mobile bool
 	// Parent is the more general class that this one refines, or "".
 	// Rules for the parent count as evidence for the child, so that a rule
 	// that only knows "an imaging modality" supports one that knows "a CT".
@@ -23,26 +28,26 @@ type Class struct {
 var classes = []Class{
 	// Life-sustaining: failure or tampering can directly kill or seriously
 	// injure the patient connected to the device.
-	{Name: "infusion_pump", Label: "Infusion pump", Criticality: asset.LifeSustaining},
-	{Name: "insulin_pump_cgm_hub", Label: "Insulin pump / CGM hub", Criticality: asset.LifeSustaining},
-	{Name: "ventilator", Label: "Ventilator / anaesthesia workstation", Criticality: asset.LifeSustaining},
-	{Name: "defibrillator", Label: "Defibrillator", Criticality: asset.LifeSustaining},
+	{Name: "infusion_pump", Label: "Infusion pump", Criticality: asset.LifeSustaining, Mobile: true},
+	{Name: "insulin_pump_cgm_hub", Label: "Insulin pump / CGM hub", Criticality: asset.LifeSustaining, Mobile: true},
+	{Name: "ventilator", Label: "Ventilator / anaesthesia workstation", Criticality: asset.LifeSustaining, Mobile: true},
+	{Name: "defibrillator", Label: "Defibrillator", Criticality: asset.LifeSustaining, Mobile: true},
 	{Name: "cardiac_implant_programmer", Label: "Cardiac implant programmer / home monitor", Criticality: asset.LifeSustaining},
 	{Name: "dialysis_machine", Label: "Dialysis machine", Criticality: asset.LifeSustaining},
 	{Name: "surgical_robot", Label: "Surgical robot", Criticality: asset.LifeSustaining},
 
 	// Life-supporting: watch the patient; failure delays the response to a
 	// deterioration rather than causing it.
-	{Name: "patient_monitor", Label: "Patient monitor", Criticality: asset.LifeSupporting},
-	{Name: "rpm_hub", Label: "Remote patient monitoring / wearable gateway", Criticality: asset.LifeSupporting},
+	{Name: "patient_monitor", Label: "Patient monitor", Criticality: asset.LifeSupporting, Mobile: true},
+	{Name: "rpm_hub", Label: "Remote patient monitoring / wearable gateway", Criticality: asset.LifeSupporting, Mobile: true},
 	{Name: "device_server", Label: "Medical device server (central station, pump server, integration gateway)", Criticality: asset.LifeSupporting},
 
 	// Diagnostic: produce the images and results that decisions rest on.
 	{Name: "imaging_modality", Label: "Imaging modality (type not determined)", Criticality: asset.Diagnostic},
 	{Name: "imaging_ct", Label: "CT scanner", Criticality: asset.Diagnostic, Parent: "imaging_modality"},
 	{Name: "imaging_mr", Label: "MR scanner", Criticality: asset.Diagnostic, Parent: "imaging_modality"},
-	{Name: "imaging_ultrasound", Label: "Ultrasound system", Criticality: asset.Diagnostic, Parent: "imaging_modality"},
-	{Name: "imaging_xray", Label: "X-ray / mammography system", Criticality: asset.Diagnostic, Parent: "imaging_modality"},
+	{Name: "imaging_ultrasound", Label: "Ultrasound system", Criticality: asset.Diagnostic, Parent: "imaging_modality", Mobile: true},
+	{Name: "imaging_xray", Label: "X-ray / mammography system", Criticality: asset.Diagnostic, Parent: "imaging_modality", Mobile: true},
 	{Name: "imaging_nuclear", Label: "Nuclear medicine (SPECT/PET) system", Criticality: asset.Diagnostic, Parent: "imaging_modality"},
 	{Name: "pacs", Label: "PACS / image archive", Criticality: asset.Diagnostic},
 	{Name: "dicom_workstation", Label: "DICOM review workstation", Criticality: asset.Diagnostic},
@@ -52,14 +57,14 @@ var classes = []Class{
 	// does not directly.
 	{Name: "nurse_call", Label: "Nurse call system", Criticality: asset.ClinicalSupport},
 	{Name: "medication_dispensing_cabinet", Label: "Medication dispensing cabinet", Criticality: asset.ClinicalSupport},
-	{Name: "clinical_workstation", Label: "Clinical workstation (EHR client)", Criticality: asset.ClinicalSupport},
+	{Name: "clinical_workstation", Label: "Clinical workstation (EHR client)", Criticality: asset.ClinicalSupport, Mobile: true},
 	{Name: "ehr_server", Label: "EHR server", Criticality: asset.ClinicalSupport},
 	{Name: "hl7_interface_engine", Label: "HL7 interface engine", Criticality: asset.ClinicalSupport},
 
 	// Non-clinical.
 	{Name: "network_gear", Label: "Network equipment", Criticality: asset.NonClinical},
 	{Name: "printer", Label: "Printer", Criticality: asset.NonClinical},
-	{Name: "ip_phone", Label: "IP phone / wireless badge", Criticality: asset.NonClinical},
+	{Name: "ip_phone", Label: "IP phone / wireless badge", Criticality: asset.NonClinical, Mobile: true},
 	{Name: "iot_building", Label: "Building IoT (BMS, cameras, access)", Criticality: asset.NonClinical},
 	{Name: "it_server", Label: "IT server (directory, voice, print, logging, monitoring)", Criticality: asset.NonClinical},
 
@@ -87,6 +92,13 @@ func LookupClass(name string) (Class, bool) {
 		return Class{}, false
 	}
 	return classes[i], true
+}
+
+// IsMobile reports whether devices of the class move between networks in
+// normal use.
+func IsMobile(class string) bool {
+	c, ok := LookupClass(class)
+	return ok && c.Mobile
 }
 
 // CriticalityOf returns the default criticality of devices of class; for

@@ -78,6 +78,7 @@ type Inventory struct {
 
 	dirtyDevices map[string]struct{}
 	deleted      map[string]struct{}
+	merged       []Merge
 	dirtyLeases  map[*asset.Lease]struct{}
 
 	strs interner
@@ -398,6 +399,29 @@ func (inv *Inventory) existingDeviceAt(addr netip.Addr, ts time.Time) *deviceSta
 	return inv.byKey["ip:"+addr.String()]
 }
 
+// Device returns the device with the given ID, or nil. The device is the
+// inventory's own: the caller must not modify it, nor keep it past the
+// next Apply.
+func (inv *Inventory) Device(id string) *asset.Device {
+	if d := inv.devices[id]; d != nil {
+		return &d.Device
+	}
+	return nil
+}
+
+// DeviceAt returns the device that held addr at ts, or nil when addr is
+// external or belongs to no known device. The device is the inventory's
+// own: the caller must not modify it, nor keep it past the next Apply.
+func (inv *Inventory) DeviceAt(addr netip.Addr, ts time.Time) *asset.Device {
+	if !inv.IsInternal(addr) {
+		return nil
+	}
+	if d := inv.existingDeviceAt(addr.Unmap(), ts); d != nil {
+		return &d.Device
+	}
+	return nil
+}
+
 // deviceAt returns the device that held addr at ts, creating it when addr
 // is internal and unknown; nil for external or invalid addresses.
 func (inv *Inventory) deviceAt(addr netip.Addr, ts time.Time) *deviceState {
@@ -489,6 +513,7 @@ func (inv *Inventory) merge(dst, src *deviceState) {
 	delete(inv.devices, src.ID)
 	delete(inv.dirtyDevices, src.ID)
 	inv.deleted[src.ID] = struct{}{}
+	inv.merged = append(inv.merged, Merge{From: src.ID, Into: dst.ID})
 }
 
 // Changes is the state changed since the last Flush.
@@ -499,8 +524,14 @@ type Changes struct {
 	Sightings []Sighting
 	// Deleted are IDs of devices merged into others.
 	Deleted []string
-	Leases  []asset.Lease
+	// Merged says into which device each deleted one was merged, in the
+	// order the merges happened.
+	Merged []Merge
+	Leases []asset.Lease
 }
+
+// Merge records that device From turned out to be device Into.
+type Merge struct{ From, Into string }
 
 // Sighting says that a device was seen again: when last, and the
 // addresses it held with their first and last seen.
@@ -536,6 +567,7 @@ func (inv *Inventory) Flush() Changes {
 		ch.Deleted = append(ch.Deleted, id)
 	}
 	slices.Sort(ch.Deleted)
+	ch.Merged, inv.merged = inv.merged, nil
 	for l := range inv.dirtyLeases {
 		ch.Leases = append(ch.Leases, *l)
 	}

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -25,7 +24,6 @@ import (
 	"time"
 
 	"github.com/vigil-iomt/vigil/internal/ingest/source"
-	"github.com/vigil-iomt/vigil/internal/ingest/zeek"
 	"github.com/vigil-iomt/vigil/internal/inventory"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
@@ -49,6 +47,9 @@ type Progress interface {
 type Options struct {
 	Store     store.Store
 	Inventory *inventory.Inventory
+	// Analysis, when set, runs baselines and detectors on every record
+	// after the inventory.
+	Analysis *Analysis
 	// BatchSize is the number of records per transaction.
 	BatchSize int
 	// MaxDirty ends a batch early once this many devices have changed.
@@ -126,44 +127,76 @@ var zeekLogName = regexp.MustCompile(`\.(log|json)(\.[0-9]+)?(\.gz)?$|\.labeled$
 // ZeekLogName reports whether a file name looks like a Zeek log.
 func ZeekLogName(name string) bool { return zeekLogName.MatchString(name) }
 
-// Zeek ingests Zeek logs from files and folders. DHCP logs go first, so
-// that leases are known before the traffic they explain.
+// Zeek ingests Zeek logs from files and folders.
+//
+// The logs of one folder and one rotation period (conn.log, dns.log, … or
+// conn.10:00:00-11:00:00.log.gz, dns.10:00:00-11:00:00.log.gz, …) form a
+// group and are read together, merged by event time: every record is
+// applied after what happened before it in any log, so that a lease is
+// known before the traffic it explains, a DNS answer before the connection
+// to the address it gave, and a device's baseline sees its life in order.
+// Groups are read one after the other, in folder and period order.
 func (in *Ingester) Zeek(ctx context.Context, paths []string) (*Summary, error) {
 	files, err := source.Expand(paths, ZeekLogName)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(files, func(a, b string) int { return cmp.Compare(readOrder(a), readOrder(b)) })
+	slices.SortStableFunc(files, compareReadOrder)
 	sum := &Summary{ByLog: map[string]int64{}}
 	if p := in.opts.Progress; p != nil {
 		p.Start(totalSize(files))
 		defer p.Finish()
 	}
-	for _, f := range files {
+	for _, group := range groupFiles(files) {
 		if err := ctx.Err(); err != nil {
 			return sum, err
 		}
-		fs, err := in.ingestZeekFile(ctx, f, sum)
-		sum.Files = append(sum.Files, fs)
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, errCommit) {
-				return sum, err
-			}
-			// A file that could not be read (to its end) counts as one
-			// rejected record: what it still holds did not land.
-			sum.Rejected++
-			sum.addError(in.opts.MaxErrors, err.Error())
+		if err := in.ingestGroup(ctx, group, sum); err != nil {
+			return sum, err
 		}
 	}
 	return sum, nil
 }
 
-// readOrder ranks DHCP logs before all others.
-func readOrder(path string) int {
-	if strings.HasPrefix(filepath.Base(path), "dhcp") {
+// compareReadOrder orders log files by folder, then by rotation period
+// (what follows the log type in the name: "log" for conn.log,
+// "10:00:00-11:00:00.log.gz" for a rotated one), then by log type: DHCP,
+// DNS, TLS, the rest. Within a group, the type order breaks ties between
+// records of the same time.
+func compareReadOrder(a, b string) int {
+	return cmp.Or(cmp.Compare(groupKey(a), groupKey(b)), cmp.Compare(typeRank(a), typeRank(b)))
+}
+
+// groupKey is the folder and rotation period of a log file.
+func groupKey(path string) string {
+	dir, base := filepath.Split(path)
+	_, period, _ := strings.Cut(base, ".")
+	return dir + "\x00" + period
+}
+
+func typeRank(path string) int {
+	logType, _, _ := strings.Cut(filepath.Base(path), ".")
+	switch logType {
+	case "dhcp":
 		return 0
+	case "dns":
+		return 1
+	case "ssl":
+		return 2
 	}
-	return 1
+	return 3
+}
+
+// groupFiles splits files, sorted by compareReadOrder, into groups.
+func groupFiles(files []string) [][]string {
+	var out [][]string
+	for i, f := range files {
+		if i == 0 || groupKey(f) != groupKey(files[i-1]) {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], f)
+	}
+	return out
 }
 
 func (s *Summary) addError(limit int, msg string) {
@@ -203,126 +236,12 @@ func (in *Ingester) resumePoint(ctx context.Context, path string, head []byte) (
 	}
 }
 
-func (in *Ingester) ingestZeekFile(ctx context.Context, path string, sum *Summary) (FileSummary, error) {
-	fsum := FileSummary{Path: path}
-	f, err := source.Open(path)
-	if err != nil {
-		fsum.Failed = true
-		return fsum, err
+// analysisDirty returns how many baselines changed since the last commit.
+func (in *Ingester) analysisDirty() int {
+	if in.opts.Analysis == nil {
+		return 0
 	}
-	defer f.Close()
-	head, err := f.Head()
-	if err != nil {
-		fsum.Failed = true
-		return fsum, err
-	}
-	cp, displaced, err := in.resumePoint(ctx, path, head)
-	if err != nil {
-		fsum.Failed = true
-		return fsum, fmt.Errorf("%s: checkpoint: %w", path, err)
-	}
-	cp.Source = path
-	cp.HeadLen = len(head)
-	cp.HeadHash = source.HashHead(head, len(head))
-	fsum.ResumedAt = cp.Offset
-
-	var lastRaw int64
-	reportProgress := func() {
-		if p := in.opts.Progress; p != nil {
-			n := f.RawRead()
-			p.Add(n - lastRaw)
-			lastRaw = n
-		}
-	}
-	defer func() {
-		if p := in.opts.Progress; p != nil {
-			p.Add(f.Size - lastRaw)
-		}
-	}()
-
-	r := zeek.NewReader(f, path, zeek.Options{StartOffset: cp.Offset, StartLine: cp.Line, HoldIncomplete: true})
-	inv := in.opts.Inventory
-	pending := 0
-	byLog := map[string]int64{}
-	commit := func() error {
-		ch := inv.Flush()
-		cp.Offset, cp.Line = r.Offset(), r.Line()
-		cp.Updated = in.opts.Now().UTC()
-		b := &store.Batch{Devices: ch.Devices, DeleteDevices: ch.Deleted, Leases: ch.Leases,
-			Sightings: sightings(ch.Sightings), Checkpoints: []store.Checkpoint{cp}}
-		if displaced != nil {
-			b.Checkpoints = append(b.Checkpoints, *displaced)
-			displaced = nil
-		}
-		start := time.Now()
-		if err := in.opts.Store.Commit(ctx, b); err != nil {
-			return fmt.Errorf("%w: %s: %w", errCommit, path, err)
-		}
-		in.opts.Metrics.observeCommit(time.Since(start), len(ch.Devices), len(ch.Sightings), inv.Len())
-		for log, n := range byLog {
-			sum.ByLog[log] += n
-			in.opts.Metrics.addRecords(log, "accepted", n)
-		}
-		clear(byLog)
-		pending = 0
-		reportProgress()
-		if in.opts.AfterCommit != nil {
-			in.opts.AfterCommit()
-		}
-		return nil
-	}
-	var fatal error
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var recErr *zeek.RecordError
-			if errors.As(err, &recErr) {
-				fsum.Read++
-				fsum.Rejected++
-				cp.Rejected++
-				pending++
-				in.opts.Metrics.addRecords(rec.Path, "rejected", 1)
-				sum.addError(in.opts.MaxErrors, err.Error())
-				in.opts.Logger.Debug("rejected record", "error", err)
-				continue
-			}
-			fatal = err
-			break
-		}
-		fsum.Read++
-		fsum.Accepted++
-		cp.Records++
-		pending++
-		byLog[rec.Path]++
-		if rec.Event != nil {
-			inv.Apply(rec.Event)
-		}
-		if pending >= in.opts.BatchSize || inv.Dirty() >= in.opts.MaxDirty {
-			if err := ctx.Err(); err != nil {
-				return fsum, err
-			}
-			if err := commit(); err != nil {
-				return fsum, err
-			}
-		}
-	}
-	if err := commit(); err != nil {
-		return fsum, err
-	}
-	if r.HeldBack() {
-		sum.HeldBack = append(sum.HeldBack, fmt.Sprintf("%s:%d", path, r.Line()+1))
-	}
-	sum.Read += fsum.Read
-	sum.Accepted += fsum.Accepted
-	sum.Rejected += fsum.Rejected
-	if fatal != nil {
-		fsum.Failed = true
-		return fsum, fatal
-	}
-	return fsum, nil
+	return in.opts.Analysis.Baselines.Dirty()
 }
 
 func sightings(in []inventory.Sighting) []store.Sighting {

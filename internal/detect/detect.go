@@ -1,0 +1,206 @@
+// Package detect turns what Vigil's detectors find into alerts a SOC can
+// act on: it builds each alert's title, plain-language explanation,
+// evidence, severity (raised one step for life-sustaining devices) and
+// ATT&CK and D3FEND references, and de-duplicates occurrences by key into
+// one alert with a count and first/last occurrence.
+//
+// An Engine is owned by one goroutine (the shard owner). It does no I/O:
+// the caller loads the shard's existing alerts into it, raises
+// occurrences, and commits what Flush returns with the batch that caused
+// them, so that alerts are exactly-once like the rest of the state.
+// It never changes an alert's triage status; that belongs to people.
+package detect
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vigil-iomt/vigil/internal/alert"
+	"github.com/vigil-iomt/vigil/internal/asset"
+)
+
+// maxEventEvidence bounds the event records kept as evidence per alert:
+// the first ones, which show how it started.
+const maxEventEvidence = 8
+
+// Device is what an alert says about the device it concerns.
+type Device struct {
+	ID          string
+	Class       string // class identifier ("infusion_pump")
+	ClassLabel  string // for people ("Infusion pump")
+	Criticality asset.Criticality
+	// Name is how people know it: hostname, else address.
+	Name string
+	Addr string
+}
+
+// describe returns "Infusion pump pump-3w (10.2.3.4)".
+func (d Device) describe() string {
+	label := d.ClassLabel
+	if label == "" {
+		label = "Device"
+	}
+	switch {
+	case d.Name != "" && d.Addr != "" && d.Name != d.Addr:
+		return label + " " + d.Name + " (" + d.Addr + ")"
+	case d.Name != "":
+		return label + " " + d.Name
+	default:
+		return label + " " + d.Addr
+	}
+}
+
+// Describe returns how an alert names the device: "Infusion pump
+// pump-3w (10.2.3.4)".
+func (d Device) Describe() string { return d.describe() }
+
+// Occurrence is one firing of a detector.
+type Occurrence struct {
+	// Key de-duplicates: occurrences with one key make one alert.
+	Key      string
+	Detector string
+	Device   Device
+	Severity alert.Severity // before the raise for life-sustaining devices
+	// What completes the title after the device's description: "→
+	// 203.0.113.7:443/tcp, an external address outside its baseline".
+	What string
+	// Explanation says what was found and why it matters; the device's
+	// criticality is appended when the alert is built.
+	Explanation string
+	// Evidence of this occurrence: the event record(s) first, then the
+	// baseline values or the rule it departed from.
+	Evidence []alert.Evidence
+	Attack   []string
+	D3FEND   []string
+	Time     time.Time
+}
+
+// entry is an alert with what is needed to describe it again when its
+// device is better known (classified after the alert was first raised).
+type entry struct {
+	alert.Alert
+	device      Device
+	base        alert.Severity
+	what        string
+	explanation string
+}
+
+// Engine de-duplicates occurrences into alerts.
+type Engine struct {
+	alerts  map[string]*entry // by de-duplication key
+	changed map[string]struct{}
+}
+
+// New returns an Engine that continues the given alerts (those stored for
+// the shard): an occurrence whose key one of them holds updates it.
+func New(existing []alert.Alert) *Engine {
+	e := &Engine{alerts: make(map[string]*entry, len(existing)), changed: map[string]struct{}{}}
+	for _, a := range existing {
+		a.History = nil // triage is the store's; the engine never writes it
+		e.alerts[a.DedupKey] = &entry{Alert: a}
+	}
+	return e
+}
+
+// Len returns the number of alerts the engine knows.
+func (e *Engine) Len() int { return len(e.alerts) }
+
+// Pending returns how many alerts changed since the last Flush.
+func (e *Engine) Pending() int { return len(e.changed) }
+
+// Raise records an occurrence.
+func (e *Engine) Raise(o Occurrence) {
+	ts := o.Time.UTC()
+	en, ok := e.alerts[o.Key]
+	if !ok {
+		en = &entry{Alert: alert.Alert{
+			ID: alert.IDForKey(o.Key), DedupKey: o.Key, Detector: o.Detector, DeviceID: o.Device.ID,
+			Attack: slices.Clone(o.Attack), D3FEND: slices.Clone(o.D3FEND),
+			FirstSeen: ts, LastSeen: ts, Status: alert.Open, Evidence: slices.Clone(o.Evidence),
+		}}
+		e.alerts[o.Key] = en
+	} else {
+		if ts.Before(en.FirstSeen) {
+			en.FirstSeen = ts
+		}
+		if ts.After(en.LastSeen) {
+			en.LastSeen = ts
+		}
+		events := 0
+		for _, ev := range en.Evidence {
+			if ev.Kind == "event" {
+				events++
+			}
+		}
+		for _, ev := range o.Evidence {
+			if ev.Kind == "event" && events < maxEventEvidence {
+				en.Evidence = append(en.Evidence, ev)
+				events++
+			}
+		}
+		sortEvidence(en.Evidence)
+	}
+	if en.what == "" {
+		// The first occurrence describes the alert (for one loaded from
+		// the store, the first since the restart).
+		en.device, en.base, en.what, en.explanation = o.Device, o.Severity, o.What, o.Explanation
+	}
+	en.Count++
+	e.changed[o.Key] = struct{}{}
+}
+
+// sortEvidence puts event records first, in time order, then the rest in
+// the order they were given.
+func sortEvidence(ev []alert.Evidence) {
+	slices.SortStableFunc(ev, func(a, b alert.Evidence) int {
+		ae, be := a.Kind == "event", b.Kind == "event"
+		switch {
+		case ae && be:
+			return a.Time.Compare(b.Time)
+		case ae:
+			return -1
+		case be:
+			return 1
+		}
+		return 0
+	})
+}
+
+// Lookup returns what is known now of a device, when it is known.
+type Lookup func(deviceID string) (Device, bool)
+
+// Flush returns the alerts changed since the last Flush, ordered by ID.
+// Their titles, explanations and severities describe the device as lookup
+// knows it now (its class may have been found since the first
+// occurrence); the address is the one of the first occurrence.
+func (e *Engine) Flush(lookup Lookup) []alert.Alert {
+	out := make([]alert.Alert, 0, len(e.changed))
+	for k := range e.changed {
+		en := e.alerts[k]
+		if en.what != "" {
+			dev := en.device
+			if now, ok := lookup(dev.ID); ok && dev.ID != "" {
+				now.Addr = dev.Addr
+				dev = now
+			}
+			en.Title = dev.describe() + " " + en.what
+			en.Explanation = en.explanation + " The device is " + string(dev.Criticality) + "."
+			en.Severity = en.base
+			if dev.Criticality == asset.LifeSustaining {
+				en.Severity = en.base.Raise()
+				en.Explanation += " Severity raised one step: the device is life-sustaining."
+			}
+		}
+		a := en.Alert
+		a.Evidence = slices.Clone(a.Evidence)
+		out = append(out, a)
+	}
+	clear(e.changed)
+	slices.SortFunc(out, func(a, b alert.Alert) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+// Key joins the parts of a de-duplication key.
+func Key(parts ...string) string { return strings.Join(parts, "|") }

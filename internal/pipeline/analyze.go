@@ -1,0 +1,151 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/vigil-iomt/vigil/internal/asset"
+	"github.com/vigil-iomt/vigil/internal/baseline"
+	"github.com/vigil-iomt/vigil/internal/detect"
+	"github.com/vigil-iomt/vigil/internal/event"
+	"github.com/vigil-iomt/vigil/internal/fingerprint"
+	"github.com/vigil-iomt/vigil/internal/inventory"
+	"github.com/vigil-iomt/vigil/internal/store"
+)
+
+// Analysis is the behavioural half of the pipeline: after the inventory
+// has applied a record, the baselines judge it and the detectors turn
+// deviations into alerts. Its state is committed with each batch, like
+// the inventory's.
+type Analysis struct {
+	Baselines *baseline.Set
+	Alerts    *detect.Engine
+	// Policy, when set, checks each connection against the segmentation
+	// policy.
+	Policy PolicyChecker
+
+	scratch []baseline.Deviation
+}
+
+// PolicyChecker judges a connection of a device against the segmentation
+// policy and returns the occurrence to raise when it violates it.
+type PolicyChecker interface {
+	Check(dev detect.Device, c *event.Conn, names []string, pos event.Position) (detect.Occurrence, bool)
+}
+
+// LoadAnalysis restores the baselines and alerts from the store.
+func LoadAnalysis(ctx context.Context, st store.Store, learning time.Duration, inv *inventory.Inventory) (*Analysis, error) {
+	set := baseline.New(baseline.Config{Learning: learning, Internal: inv.IsInternal})
+	err := st.Baselines(ctx, func(d store.BaselineDoc) error {
+		if err := set.Load(d.DeviceID, d.Doc); err != nil {
+			return fmt.Errorf("baseline of %s: %w", d.DeviceID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load baselines: %w", err)
+	}
+	existing, err := st.Alerts(ctx, store.AlertQuery{})
+	if err != nil {
+		return nil, fmt.Errorf("load alerts: %w", err)
+	}
+	return &Analysis{Baselines: set, Alerts: detect.New(existing)}, nil
+}
+
+// apply judges one record the inventory has applied.
+func (a *Analysis) apply(inv *inventory.Inventory, ev event.Event, pos event.Position) {
+	devs := a.scratch[:0]
+	var subject *asset.Device
+	var addr netip.Addr
+	switch e := ev.(type) {
+	case *event.Conn:
+		subject, addr = inv.DeviceAt(e.OrigH, e.TS), e.OrigH
+		resp := inv.DeviceAt(e.RespH, e.TS)
+		devs = a.Baselines.Conn(subjectOf(subject), subjectOf(resp), e, devs)
+		if a.Policy != nil && subject != nil {
+			names := a.Baselines.NamesOf(subject.ID, e.RespH)
+			if o, violated := a.Policy.Check(describe(subject, e.OrigH), e, names, pos); violated {
+				a.Alerts.Raise(o)
+			}
+		}
+		// A responder's deviations (its volume) concern the responder.
+		for _, d := range devs {
+			dev, at := subject, e.OrigH
+			if subject == nil || d.DeviceID != subject.ID {
+				dev, at = resp, e.RespH
+			}
+			a.raise(dev, at, d, ev, pos)
+		}
+		a.scratch = devs[:0]
+		return
+	case *event.DNS:
+		if subject, addr = inv.DeviceAt(e.OrigH, e.TS), e.OrigH; subject != nil {
+			devs = a.Baselines.DNS(subjectOf(subject), e, devs)
+		}
+	case *event.SSL:
+		if subject, addr = inv.DeviceAt(e.OrigH, e.TS), e.OrigH; subject != nil {
+			devs = a.Baselines.SSL(subjectOf(subject), e, devs)
+		}
+	}
+	for _, d := range devs {
+		a.raise(subject, addr, d, ev, pos)
+	}
+	a.scratch = devs[:0]
+}
+
+// raise turns a deviation into an alert. A mobile device (a pump that
+// travels with its patient) in a new network is normal care, not news:
+// where such devices may be is the segmentation policy's to say.
+func (a *Analysis) raise(dev *asset.Device, addr netip.Addr, d baseline.Deviation, ev event.Event, pos event.Position) {
+	if d.Kind == baseline.NewNetwork && dev != nil && fingerprint.IsMobile(dev.Class) {
+		return
+	}
+	a.Alerts.Raise(detect.FromDeviation(describe(dev, addr), d, ev, pos))
+}
+
+// flush collects the analysis state to commit with a batch.
+func (a *Analysis) flush(inv *inventory.Inventory, merged []inventory.Merge, b *store.Batch) error {
+	for _, m := range merged {
+		a.Baselines.Merge(m.From, m.Into)
+	}
+	changed, deleted, err := a.Baselines.Flush()
+	if err != nil {
+		return err
+	}
+	for _, c := range changed {
+		b.Baselines = append(b.Baselines, store.BaselineDoc{DeviceID: c.DeviceID, Doc: c.Doc})
+	}
+	b.DeleteBaselines = deleted
+	b.Alerts = a.Alerts.Flush(func(id string) (detect.Device, bool) {
+		d := inv.Device(id)
+		if d == nil {
+			return detect.Device{}, false
+		}
+		return describe(d, netip.Addr{}), true
+	})
+	return nil
+}
+
+func subjectOf(d *asset.Device) baseline.Subject {
+	if d == nil {
+		return baseline.Subject{}
+	}
+	return baseline.Subject{ID: d.ID, FirstSeen: d.FirstSeen}
+}
+
+// describe is what an alert says about a device.
+func describe(d *asset.Device, addr netip.Addr) detect.Device {
+	if d == nil {
+		return detect.Device{Addr: addr.String(), Criticality: asset.CriticalityUnknown}
+	}
+	dev := detect.Device{ID: d.ID, Class: d.Class, Criticality: d.Criticality, Addr: addr.Unmap().String()}
+	if c, ok := fingerprint.LookupClass(d.Class); ok {
+		dev.ClassLabel = c.Label
+	}
+	if len(d.Hostnames) > 0 {
+		dev.Name = d.Hostnames[0]
+	}
+	return dev
+}
