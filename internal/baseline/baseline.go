@@ -1,7 +1,8 @@
 // Package baseline learns how each device normally behaves on the network
 // and reports where it departs from that once its learning period is over:
 // a new external peer, a new destination port or protocol, an hourly volume
-// far above its history, periodic connections to an unknown peer
+// sent to external peers far above its history, periodic connections to an
+// unknown peer
 // (beaconing), a DNS domain it never used, a network or VLAN it never
 // appeared in, and fan-out probing of many internal hosts (scanning).
 //
@@ -58,6 +59,9 @@ type Deviation struct {
 	Peer  netip.Addr
 	Port  uint16
 	Proto string
+	// PortClass is the class the port counts in for new-port ("tcp/445",
+	// "udp/1024+").
+	PortClass string
 	// External is set when the peer lies outside the hospital's networks.
 	External bool
 	// PeerNames are the DNS names the peer was known by (from answers to
@@ -229,7 +233,7 @@ func (s *Set) learning(p *Profile, ts time.Time) bool {
 func (s *Set) Conn(orig, resp Subject, c *event.Conn, out []Deviation) []Deviation {
 	if resp.ID != "" && c.RespBytes > 0 {
 		p := s.profile(resp, c.TS)
-		out = s.addVolume(p, resp.ID, c.TS, c.RespBytes, 0, out)
+		out = s.addVolume(p, resp.ID, c.TS, c.RespBytes, 0, !s.cfg.Internal(c.OrigH.Unmap()), out)
 	}
 	origID := orig.ID
 	if origID == "" {
@@ -268,13 +272,13 @@ func (s *Set) Conn(orig, resp Subject, c *event.Conn, out []Deviation) []Deviati
 		p.learnPort(pp)
 	} else if proto != protoICMP && !p.portKnown(pp) {
 		out = append(out, Deviation{Kind: NewPort, DeviceID: origID, Time: c.TS, Peer: peer, Port: c.RespP,
-			Proto: c.Proto, PeerNames: names, External: external,
+			Proto: c.Proto, PeerNames: names, External: external, PortClass: portClassName(pp),
 			Observed: c.Proto + "/" + itoa(int(c.RespP)) + " to " + peer.String() + namesSuffix(names),
 			Expected: "learned destination ports: " + p.portList(12),
 			Baseline: map[string]string{"learned_ports": p.portList(64)}})
 	}
 	out = s.scan(p, origID, c, external, learning, out)
-	return s.addVolume(p, origID, c.TS, c.OrigBytes, 1, out)
+	return s.addVolume(p, origID, c.TS, c.OrigBytes, 1, external, out)
 }
 
 // DNS applies a DNS query made by device sub.

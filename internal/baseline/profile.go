@@ -24,15 +24,19 @@ const (
 	maxNetworks      = 16
 	maxResolved      = 256 // recent DNS answers and TLS names per device
 	maxFlowNames     = 4
-	// highPortVariety is how many distinct ports of 1024 and above of one
-	// protocol make a device's high ports dynamic (see Profile.HighTCP).
+	// highPortVariety is how many distinct TCP ports of 1024 and above
+	// make a device's high ports dynamic (see Profile.HighTCP).
 	highPortVariety = 8
 )
 
-// dynamicPorts is where the IANA dynamic (ephemeral) port range starts:
-// destination ports at or above it count as one, so that protocols that
-// open data channels on random high ports do not look new each time.
-const dynamicPorts = 49152
+// Destination ports that count as one, so that protocols that open data
+// channels on random high ports do not look new each time: TCP ports from
+// dynamicPorts (the IANA dynamic range) and UDP ports from udpHighPorts
+// (media streams — RTP between phones, video — use any of them).
+const (
+	dynamicPorts = 49152
+	udpHighPorts = 1024
+)
 
 // profileVersion is the encoding version of a Profile document.
 const profileVersion = 1
@@ -59,11 +63,10 @@ type Profile struct {
 	OpenExternal bool `json:"open_external,omitempty"`
 	// Ports are the destination ports learned, as proto<<16 | port.
 	Ports []uint32 `json:"ports,omitempty"`
-	// HighTCP and HighUDP are set when the device used many distinct
-	// ports of 1024 and above while learning (media streams, dynamic
-	// service ports): any such port of that protocol then counts as known.
+	// HighTCP is set when the device used many distinct TCP ports of 1024
+	// and above while learning (dynamic service ports): any such port then
+	// counts as known.
 	HighTCP bool `json:"high_tcp,omitempty"`
-	HighUDP bool `json:"high_udp,omitempty"`
 	// Domains are the registered domains the device looked up or named as
 	// TLS server during learning.
 	Domains []string `json:"domains,omitempty"`
@@ -72,9 +75,12 @@ type Profile struct {
 	// Resolved are the latest addresses the device got from DNS answers
 	// or contacted with a TLS server name, oldest first.
 	Resolved []Resolution `json:"resolved,omitempty"`
-	Volume   Volume       `json:"volume"`
-	Beacons  []Beacon     `json:"beacons,omitempty"`
-	Probe    ProbeWindow  `json:"probe"`
+	// Volume is the device's activity by hour (all traffic), External
+	// the judged volume it sends to external peers.
+	Volume   Volume      `json:"volume"`
+	External Volume      `json:"external_volume"`
+	Beacons  []Beacon    `json:"beacons,omitempty"`
+	Probe    ProbeWindow `json:"probe"`
 	// Scanner is set when the device probed many hosts during learning (a
 	// vulnerability scanner, a discovery service): it is not judged on
 	// scanning.
@@ -131,10 +137,28 @@ func protoCode(s string) uint8 {
 }
 
 func portProto(port uint16, proto uint8) uint32 {
-	if port >= dynamicPorts && proto != protoICMP {
+	switch {
+	case proto == protoUDP && port >= udpHighPorts:
+		port = udpHighPorts
+	case port >= dynamicPorts && proto != protoICMP:
 		port = dynamicPorts
 	}
 	return uint32(proto)<<16 | uint32(port)
+}
+
+// PortClass names the port class a destination port counts in: "tcp/443",
+// "tcp/49152+", "udp/1024+".
+func PortClass(port uint16, proto string) string {
+	return portClassName(portProto(port, protoCode(proto)))
+}
+
+func portClassName(pp uint32) string {
+	proto, port := uint8(pp>>16), pp&0xffff
+	name := protoNames[proto] + "/" + strconv.Itoa(int(port))
+	if port == dynamicPorts || proto == protoUDP && port == udpHighPorts {
+		name += "+"
+	}
+	return name
 }
 
 func compareFlow(f *Flow, k flowKey) int {
@@ -248,22 +272,17 @@ func (p *Profile) learnPort(pp uint32) {
 		return
 	}
 	p.Ports = slices.Insert(p.Ports, i, pp)
-	proto, port := uint8(pp>>16), pp&0xffff
-	if port < 1024 || (proto != protoTCP && proto != protoUDP) {
+	if proto, port := uint8(pp>>16), pp&0xffff; proto != protoTCP || port < 1024 {
 		return
 	}
 	high := 0
 	for _, x := range p.Ports {
-		if uint8(x>>16) == proto && x&0xffff >= 1024 {
+		if uint8(x>>16) == protoTCP && x&0xffff >= 1024 {
 			high++
 		}
 	}
 	if high >= highPortVariety {
-		if proto == protoTCP {
-			p.HighTCP = true
-		} else {
-			p.HighUDP = true
-		}
+		p.HighTCP = true
 	}
 }
 
@@ -272,7 +291,7 @@ func (p *Profile) portKnown(pp uint32) bool {
 	switch {
 	case proto == protoUDP && (port == 67 || port == 68):
 		return true // DHCP: every device renews its lease
-	case port >= 1024 && (proto == protoTCP && p.HighTCP || proto == protoUDP && p.HighUDP):
+	case proto == protoTCP && port >= 1024 && p.HighTCP:
 		return true
 	}
 	_, found := slices.BinarySearch(p.Ports, pp)
@@ -292,14 +311,7 @@ func (p *Profile) portList(n int) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(protoNames[pp>>16])
-		b.WriteByte('/')
-		port := pp & 0xffff
-		if port == dynamicPorts {
-			b.WriteString("49152+")
-		} else {
-			b.WriteString(strconv.Itoa(int(port)))
-		}
+		b.WriteString(portClassName(pp))
 	}
 	return b.String()
 }

@@ -6,7 +6,13 @@ import (
 	"time"
 )
 
-// Volume profile: the bytes a device sends per hour of event time.
+// Volume profiles: the bytes a device sends per hour of event time, in all
+// and to external peers. The first is the device's activity profile (by
+// hour of day); the second is judged, because data leaves the hospital
+// through it: large internal transfers (a modality sending a study to the
+// PACS, a workstation saving to a file share) are the hospital's normal
+// business, an hour of uploads to the internet that a device never made is
+// how theft looks.
 //
 // The hours still filling are kept open (a few at once, because Zeek logs
 // a connection when it ends, so records arrive a little out of order);
@@ -19,8 +25,11 @@ import (
 //
 // over the history: ten robust standard deviations above the median, and
 // at least twice the largest hour of the window, so that a device with
-// bursty but bounded traffic (a modality sending studies) is judged by its
-// own worst hour. An hour that was a spike is kept out of the history, so
+// bursty but bounded traffic is judged by its own worst hour. With fewer
+// than minHistory hours of history, the statistics are not trusted and
+// the threshold is max(2·max, 8 MiB): a device that sent (almost) nothing
+// to the internet while learning and then uploads tens of megabytes in an
+// hour is exactly what this detector is for. An hour that was a spike is kept out of the history, so
 // that an attack does not become the norm.
 const (
 	historyHours   = 168 // one week of active hours
@@ -32,15 +41,16 @@ const (
 	todAlpha       = 0.2 // weight of the newest day in the time-of-day averages
 )
 
-// Volume is a device's hourly volume profile.
+// Volume is a device's hourly volume profile. Only the judged profile
+// keeps the history and the threshold.
 type Volume struct {
 	Open [openHours]HourBucket `json:"open"`
 	// History holds the byte totals of closed active hours; once full it
 	// is a ring whose next slot to overwrite is Next.
-	History []float64 `json:"history,omitempty"`
+	History []float32 `json:"history,omitempty"`
 	Next    int       `json:"next,omitempty"`
-	// Threshold is the spike threshold for the current history (0 until
-	// there is enough of it).
+	// Threshold is the spike threshold for the current history (0 while
+	// the history is empty: the floor applies).
 	Threshold float64 `json:"threshold,omitempty"`
 	Median    float64 `json:"median,omitempty"`
 	MAD       float64 `json:"mad,omitempty"`
@@ -59,35 +69,45 @@ type HourBucket struct {
 	Alerted bool  `json:"a,omitempty"`
 }
 
-func (s *Set) addVolume(p *Profile, id string, ts time.Time, bytes, conns int64, out []Deviation) []Deviation {
+// addVolume counts bytes and connections in the device's activity
+// profile, and in its judged external profile when the peer is external.
+func (s *Set) addVolume(p *Profile, id string, ts time.Time, bytes, conns int64, external bool, out []Deviation) []Deviation {
 	h := ts.Unix() / 3600
-	v := &p.Volume
-	b := v.bucket(h)
+	if b := p.Volume.bucket(h, false); b != nil {
+		b.Bytes += bytes
+		b.Conns += conns
+	}
+	if !external {
+		return out
+	}
+	v := &p.External
+	b := v.bucket(h, true)
 	if b == nil {
 		return out // older than every open hour: too late to count
 	}
 	b.Bytes += bytes
 	b.Conns += conns
-	if b.Alerted || v.Threshold == 0 || float64(b.Bytes) <= v.Threshold || s.learning(p, ts) {
+	if b.Alerted || float64(b.Bytes) <= v.threshold() || s.learning(p, ts) {
 		return out
 	}
 	b.Alerted = true
 	hour := time.Unix(h*3600, 0).UTC()
 	return append(out, Deviation{Kind: VolumeSpike, DeviceID: id, Time: ts,
-		Observed: fmt.Sprintf("%s sent in the hour from %s", humanBytes(float64(b.Bytes)), hour.Format("2006-01-02 15:04")),
+		Observed: fmt.Sprintf("%s sent to external peers in the hour from %s", humanBytes(float64(b.Bytes)), hour.Format("2006-01-02 15:04")),
 		Expected: fmt.Sprintf("at most %s (median %s, MAD %s, largest hour %s over %d active hours; usually %s at %02d:00)",
-			humanBytes(v.Threshold), humanBytes(v.Median), humanBytes(v.MAD), humanBytes(v.Max), len(v.History),
+			humanBytes(v.threshold()), humanBytes(v.Median), humanBytes(v.MAD), humanBytes(v.Max), len(v.History),
 			humanBytes(v.TODBytes[hour.Hour()]), hour.Hour()),
 		Baseline: map[string]string{
-			"threshold_bytes": ftoa(v.Threshold), "median_bytes": ftoa(v.Median), "mad_bytes": ftoa(v.MAD),
+			"threshold_bytes": ftoa(v.threshold()), "median_bytes": ftoa(v.Median), "mad_bytes": ftoa(v.MAD),
 			"max_bytes": ftoa(v.Max), "history_hours": itoa(len(v.History)),
 			"time_of_day_bytes": ftoa(v.TODBytes[hour.Hour()]), "observed_bytes": itoa64(b.Bytes),
 		}})
 }
 
 // bucket returns the open bucket of hour h, opening it (and closing the
-// oldest) when needed; nil when h is older than every open hour.
-func (v *Volume) bucket(h int64) *HourBucket {
+// oldest, into the history when judged) when needed; nil when h is older
+// than every open hour.
+func (v *Volume) bucket(h int64, judged bool) *HourBucket {
 	oldest := -1
 	for i := range v.Open {
 		b := &v.Open[i]
@@ -105,13 +125,14 @@ func (v *Volume) bucket(h int64) *HourBucket {
 	if h < v.Open[oldest].Hour {
 		return nil
 	}
-	v.close(v.Open[oldest])
+	v.close(v.Open[oldest], judged)
 	v.Open[oldest] = HourBucket{Hour: h}
 	return &v.Open[oldest]
 }
 
-// close moves a finished hour into the history and the time-of-day profile.
-func (v *Volume) close(b HourBucket) {
+// close moves a finished hour into the time-of-day profile and, when
+// judged, the history.
+func (v *Volume) close(b HourBucket, judged bool) {
 	if b.Alerted || (b.Bytes == 0 && b.Conns == 0) {
 		return
 	}
@@ -122,20 +143,34 @@ func (v *Volume) close(b HourBucket) {
 		v.TODBytes[hod] += todAlpha * (float64(b.Bytes) - v.TODBytes[hod])
 		v.TODConns[hod] += todAlpha * (float64(b.Conns) - v.TODConns[hod])
 	}
+	if !judged {
+		return
+	}
 	if len(v.History) < historyHours {
-		v.History = append(v.History, float64(b.Bytes))
+		v.History = append(v.History, float32(b.Bytes))
 	} else {
-		v.History[v.Next] = float64(b.Bytes)
+		v.History[v.Next] = float32(b.Bytes)
 		v.Next = (v.Next + 1) % historyHours
 	}
 	v.rethreshold()
 }
 
-func (v *Volume) rethreshold() {
-	if len(v.History) < minHistory {
-		return
+// threshold returns the spike threshold in force. Until the history holds
+// minHistory hours it is the larger of the floor and twice the largest
+// hour: a device that sent (almost) nothing to the internet while
+// learning is judged by the floor alone.
+func (v *Volume) threshold() float64 {
+	if v.Threshold == 0 {
+		return spikeFloor
 	}
-	xs := slices.Clone(v.History)
+	return v.Threshold
+}
+
+func (v *Volume) rethreshold() {
+	xs := make([]float64, len(v.History))
+	for i, x := range v.History {
+		xs[i] = float64(x)
+	}
 	slices.Sort(xs)
 	v.Median = median(xs)
 	v.Max = xs[len(xs)-1]
@@ -148,6 +183,10 @@ func (v *Volume) rethreshold() {
 	}
 	slices.Sort(xs)
 	v.MAD = median(xs)
+	if len(v.History) < minHistory {
+		v.Threshold = max(spikeMaxFactor*v.Max, spikeFloor)
+		return
+	}
 	v.Threshold = max(v.Median+spikeMADs*1.4826*v.MAD, spikeMaxFactor*v.Max, v.Median+spikeFloor)
 }
 

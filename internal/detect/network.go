@@ -83,7 +83,7 @@ func FromDeviation(dev Device, d baseline.Deviation, ev event.Event, pos event.P
 		o.Key = Key(det, dev.ID, d.Peer.String())
 		o.What = fmt.Sprintf("→ %s:%d/%s, an external address outside its baseline", peer, d.Port, d.Proto)
 	case baseline.NewPort:
-		o.Key = Key(det, dev.ID, d.Proto+"/"+portKey(d.Port))
+		o.Key = Key(det, dev.ID, d.PortClass)
 		svc, remote := remoteAccessPorts[d.Port]
 		o.What = fmt.Sprintf("→ %s:%d/%s, a destination port it never used", peer, d.Port, d.Proto)
 		if remote && d.Proto == "tcp" {
@@ -130,13 +130,6 @@ func peerText(a netip.Addr, names []string) string {
 		return a.String()
 	}
 	return a.String() + " (" + strings.Join(names, ", ") + ")"
-}
-
-func portKey(p uint16) string {
-	if p >= 49152 {
-		return "49152+"
-	}
-	return strconv.Itoa(int(p))
 }
 
 // EventEvidence describes the record behind an occurrence.

@@ -103,8 +103,21 @@ func (in *Ingester) openGroupFile(ctx context.Context, path string) (*groupFile,
 func (in *Ingester) ingestGroup(ctx context.Context, paths []string, sum *Summary) error {
 	var files []*groupFile
 	defer func() {
+		// Whatever ended the group, each file's counts go in the summary.
 		for _, g := range files {
 			g.f.Close()
+			if g.r.HeldBack() {
+				sum.HeldBack = append(sum.HeldBack, fmt.Sprintf("%s:%d", g.sum.Path, g.r.Line()+1))
+			}
+			sum.Read += g.sum.Read
+			sum.Accepted += g.sum.Accepted
+			sum.Rejected += g.sum.Rejected
+			if g.fatal != nil {
+				g.sum.Failed = true
+				sum.Rejected++
+				sum.addError(in.opts.MaxErrors, g.fatal.Error())
+			}
+			sum.Files = append(sum.Files, g.sum)
 		}
 	}()
 	for _, path := range paths {
@@ -221,22 +234,10 @@ func (in *Ingester) ingestGroup(ctx context.Context, paths []string, sum *Summar
 	if err := commit(); err != nil {
 		return err
 	}
-	for _, g := range files {
-		if p := in.opts.Progress; p != nil {
+	if p := in.opts.Progress; p != nil {
+		for _, g := range files {
 			p.Add(g.f.Size - g.lastRaw)
 		}
-		if g.r.HeldBack() {
-			sum.HeldBack = append(sum.HeldBack, fmt.Sprintf("%s:%d", g.sum.Path, g.r.Line()+1))
-		}
-		sum.Read += g.sum.Read
-		sum.Accepted += g.sum.Accepted
-		sum.Rejected += g.sum.Rejected
-		if g.fatal != nil {
-			g.sum.Failed = true
-			sum.Rejected++
-			sum.addError(in.opts.MaxErrors, g.fatal.Error())
-		}
-		sum.Files = append(sum.Files, g.sum)
 	}
 	return nil
 }

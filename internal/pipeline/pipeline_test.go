@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vigil-iomt/vigil/fingerprints"
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/fingerprint"
 	"github.com/vigil-iomt/vigil/internal/inventory"
@@ -29,6 +30,11 @@ type harness struct {
 	store store.Store
 	ouis  []string
 	batch int
+	// learning, when set, runs the baselines and detectors too.
+	learning time.Duration
+	// ctx, when set, is the context ingest runs under; ingest then
+	// returns a canceled run's summary instead of failing.
+	ctx context.Context
 }
 
 func newHarness(t *testing.T) *harness {
@@ -43,7 +49,16 @@ func newHarness(t *testing.T) *harness {
 
 func (h *harness) ingest(paths ...string) *Summary {
 	h.t.Helper()
+	return h.ingestWith(nil, paths...)
+}
+
+// ingestWith ingests with afterCommit called after every commit.
+func (h *harness) ingestWith(afterCommit func(), paths ...string) *Summary {
+	h.t.Helper()
 	ctx := context.Background()
+	if h.ctx != nil {
+		ctx = h.ctx
+	}
 	var vendors inventory.VendorLookup
 	if len(h.ouis) > 0 {
 		reg, err := oui.Load(h.ouis...)
@@ -69,12 +84,18 @@ func (h *harness) ingest(paths ...string) *Summary {
 		h.t.Fatal(err)
 	}
 	inv.Load(devs, leases)
-	ing, err := New(Options{Store: h.store, Inventory: inv, BatchSize: h.batch})
+	opts := Options{Store: h.store, Inventory: inv, BatchSize: h.batch, AfterCommit: afterCommit}
+	if h.learning > 0 {
+		if opts.Analysis, err = LoadAnalysis(ctx, h.store, h.learning, inv); err != nil {
+			h.t.Fatal(err)
+		}
+	}
+	ing, err := New(opts)
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	sum, err := ing.Zeek(ctx, paths)
-	if err != nil {
+	if err != nil && (h.ctx == nil || h.ctx.Err() == nil) {
 		h.t.Fatal(err)
 	}
 	return sum
@@ -99,11 +120,25 @@ func (h *harness) snapshot() string {
 	for i := range cps {
 		cps[i].Updated = time.Time{}
 	}
+	var baselines []string
+	err = h.store.Baselines(ctx, func(d store.BaselineDoc) error {
+		baselines = append(baselines, d.DeviceID+" "+string(d.Doc))
+		return nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	alerts, err := h.store.Alerts(ctx, store.AlertQuery{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	b, err := json.MarshalIndent(struct {
 		Devices     []asset.Device
 		Leases      []asset.Lease
 		Checkpoints []store.Checkpoint
-	}{devs, leases, cps}, "", " ")
+		Baselines   []string
+		Alerts      []alert.Alert
+	}{devs, leases, cps, baselines, alerts}, "", " ")
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -305,7 +305,15 @@ func planAttacks(h *hospital) ([]*attack, error) {
 // turn (the first filter that any device matches wins), preferring devices
 // up for the whole span [from, to).
 func (p *planner) pick(r *rng, from, to time.Time, filters ...func(d *device) bool) (*device, error) {
-	filters = append(filters, func(d *device) bool { return true })
+	// Devices online since the run started come first: their baselines
+	// have had the whole learning period, which is what an attack on a
+	// device that a detector is expected to know needs.
+	seasoned := func(d *device) bool { return len(d.online) > 0 && !d.online[0].from.After(p.h.opts.Start) }
+	first := make([]func(d *device) bool, 0, 2*len(filters)+1)
+	for _, f := range filters {
+		first = append(first, func(d *device) bool { return seasoned(d) && f(d) })
+	}
+	filters = append(append(first, filters...), func(d *device) bool { return true })
 	for _, f := range filters {
 		var whole, atStart []*device
 		for _, d := range p.h.devices {
