@@ -1,0 +1,432 @@
+package policy
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vigil-iomt/vigil/internal/fingerprint"
+)
+
+// Observation is what the baseline saw a device do: flows aggregated by
+// destination, port and protocol.
+type Observation struct {
+	DeviceID, Class, Model string // Model may be empty
+	Src                    netip.Addr
+	Dst                    netip.Addr
+	DstNames               []string
+	DstPort                uint16
+	Proto                  string
+	Count                  int64
+	First, Last            time.Time
+}
+
+// LearnOptions tunes Learn.
+type LearnOptions struct {
+	// Zones are the zones of the proposed policy; an internal destination in
+	// one of them is generalised to the zone.
+	Zones []Zone
+	// Internal are the networks whose addresses are internal; nil means the
+	// private ranges (RFC 1918, RFC 6598, RFC 4193). An external destination
+	// is never generalised to a zone, even one that contains it.
+	Internal []netip.Prefix
+	// A destination (with its port and protocol) used by fewer than
+	// MinDevices devices of a class and by less than MinFraction of the
+	// class's devices is left out of the proposal and reported as an
+	// outlier. Zero values keep everything.
+	MinDevices  int
+	MinFraction float64
+}
+
+// Proposal is a proposed policy: parsed, as YAML for review, and the
+// observations that were left out.
+type Proposal struct {
+	Policy   *Policy
+	YAML     []byte
+	Outliers []Observation // sorted by class, device, destination, port, protocol
+}
+
+// defaultInternal are the private ranges.
+var defaultInternal = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("fc00::/7"),
+}
+
+// Destination kinds of a learned rule, in the order rules are written.
+const (
+	learnedZone = iota
+	learnedDomain
+	learnedHost
+	unlearnable // cannot be written as a rule: an outlier
+)
+
+// learnedDestination is what an observed destination is generalised to.
+type learnedDestination struct {
+	kind  int
+	value string // zone name, registered domain, or host prefix
+}
+
+// learnKey is one allowlist entry candidate of a class.
+type learnKey struct {
+	class string
+	dst   learnedDestination
+	proto string
+	port  uint16
+}
+
+// learnGroup gathers the observations of one candidate.
+type learnGroup struct {
+	devices map[string]string // device ID → model
+	names   map[string]bool   // exact names seen, for domains
+	obs     []int             // indexes into the observations
+}
+
+// Learn proposes an allowlist for every class seen in obs. Destinations
+// are generalised: an internal address in a zone to the zone; else one
+// with DNS names to its registered domains ("*.example.com" and the exact
+// names seen); else the host's /32 or /128. Ports and protocols are kept
+// exact. Rules are ordered by class (as in the class table), kind (zone,
+// names, host), destination and protocol, and their comments say how many
+// devices, and of which models, used them. Observations of classes not in
+// the class table, with protocols other than tcp, udp and icmp, or with no
+// usable destination become outliers too.
+func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
+	if opts.MinDevices < 0 || opts.MinFraction < 0 || opts.MinFraction > 1 {
+		return nil, errors.New("policy learn: MinDevices must be ≥ 0 and MinFraction in [0, 1]")
+	}
+	zones := &Policy{Zones: opts.Zones}
+	for i, z := range opts.Zones {
+		for _, c := range z.CIDRs {
+			zones.prefixes = append(zones.prefixes, zonePrefix{c, i})
+		}
+	}
+	slices.SortStableFunc(zones.prefixes, func(a, b zonePrefix) int { return b.prefix.Bits() - a.prefix.Bits() })
+	internal := opts.Internal
+	if internal == nil {
+		internal = defaultInternal
+	}
+
+	classDevices := make(map[string]map[string]bool)
+	groups := make(map[learnKey]*learnGroup)
+	var outliers []Observation
+	for i, o := range obs {
+		proto := strings.ToLower(o.Proto)
+		dst := generalise(o, zones, internal)
+		if !knownClass(o.Class) || (proto != "tcp" && proto != "udp" && proto != "icmp") || dst.kind == unlearnable {
+			outliers = append(outliers, o)
+			continue
+		}
+		if classDevices[o.Class] == nil {
+			classDevices[o.Class] = make(map[string]bool)
+		}
+		classDevices[o.Class][o.DeviceID] = true
+		port := o.DstPort
+		if proto == "icmp" {
+			port = 0
+		}
+		k := learnKey{o.Class, dst, proto, port}
+		g := groups[k]
+		if g == nil {
+			g = &learnGroup{devices: make(map[string]string), names: make(map[string]bool)}
+			groups[k] = g
+		}
+		if g.devices[o.DeviceID] == "" {
+			g.devices[o.DeviceID] = o.Model
+		}
+		if dst.kind == learnedDomain {
+			for _, n := range learnableNames(o.DstNames) {
+				if registeredDomain(n) == dst.value {
+					g.names[n] = true
+				}
+			}
+		}
+		g.obs = append(g.obs, i)
+	}
+
+	// Keep the well-supported candidates and merge them into rules by
+	// class, destination and protocol.
+	type ruleKey struct {
+		class string
+		dst   learnedDestination
+		proto string
+	}
+	type learnedRule struct {
+		ports   []uint16
+		devices map[string]string
+		names   map[string]bool
+	}
+	rules := make(map[ruleKey]*learnedRule)
+	for k, g := range groups {
+		n := len(g.devices)
+		if n < opts.MinDevices && float64(n) < opts.MinFraction*float64(len(classDevices[k.class])) {
+			for _, i := range g.obs {
+				outliers = append(outliers, obs[i])
+			}
+			continue
+		}
+		rk := ruleKey{k.class, k.dst, k.proto}
+		r := rules[rk]
+		if r == nil {
+			r = &learnedRule{devices: make(map[string]string), names: make(map[string]bool)}
+			rules[rk] = r
+		}
+		if k.proto != "icmp" {
+			r.ports = append(r.ports, k.port)
+		}
+		for d, m := range g.devices {
+			if r.devices[d] == "" {
+				r.devices[d] = m
+			}
+		}
+		for name := range g.names {
+			r.names[name] = true
+		}
+	}
+	keys := make([]ruleKey, 0, len(rules))
+	for k := range rules {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b ruleKey) int {
+		return cmp.Or(cmp.Compare(classRank[a.class], classRank[b.class]), cmp.Compare(a.dst.kind, b.dst.kind),
+			cmp.Compare(a.dst.value, b.dst.value), cmp.Compare(a.proto, b.proto))
+	})
+
+	// Every class seen gets an entry, even one whose flows were all
+	// outliers: its allowlist is then empty (deny all).
+	out := &Policy{Name: "learned", Zones: opts.Zones}
+	seen := make([]string, 0, len(classDevices))
+	for c := range classDevices {
+		seen = append(seen, c)
+	}
+	slices.SortFunc(seen, func(a, b string) int { return cmp.Compare(classRank[a], classRank[b]) })
+	entry := make(map[string]int, len(seen))
+	for i, c := range seen {
+		out.Classes = append(out.Classes, ClassPolicy{Class: c, Mode: defaultMode(c)})
+		entry[c] = i
+	}
+	for _, k := range keys {
+		r := rules[k]
+		cp := &out.Classes[entry[k.class]]
+		rule := Rule{Proto: k.proto, Comment: learnedComment(len(r.devices), len(classDevices[k.class]), r.devices)}
+		slices.Sort(r.ports)
+		for _, p := range slices.Compact(r.ports) {
+			rule.Ports = append(rule.Ports, PortRange{p, p})
+		}
+		switch k.dst.kind {
+		case learnedZone:
+			rule.To.Zones = []string{k.dst.value}
+		case learnedDomain:
+			rule.To.Names = domainNames(k.dst.value, r.names)
+		case learnedHost:
+			rule.To.CIDRs = []netip.Prefix{netip.MustParsePrefix(k.dst.value)}
+		}
+		cp.Allow = append(cp.Allow, rule)
+	}
+
+	slices.SortFunc(outliers, compareObservations)
+	header := fmt.Sprintf("# Proposed by vigil policy learn from %d observations; %d left out as outliers.\n"+
+		"# Review every rule before use: it allows what devices did, not what they should do.\n", len(obs), len(outliers))
+	data := append([]byte(header), encodeYAML(out)...)
+	parsed, err := Parse(data, "learned policy")
+	if err != nil {
+		return nil, fmt.Errorf("policy learn: the proposal does not parse (are the zones valid?): %w", err)
+	}
+	return &Proposal{Policy: parsed, YAML: data, Outliers: outliers}, nil
+}
+
+// generalise says what an observed destination becomes in a rule.
+func generalise(o Observation, zones *Policy, internal []netip.Prefix) learnedDestination {
+	dst := o.Dst.Unmap()
+	if dst.IsValid() && slices.ContainsFunc(internal, func(p netip.Prefix) bool { return p.Contains(dst) }) {
+		if z, ok := zones.ZoneOf(dst, 0); ok {
+			return learnedDestination{learnedZone, z}
+		}
+	}
+	if names := learnableNames(o.DstNames); len(names) > 0 {
+		// One rule per registered domain: the first name's (sorted) carries
+		// the observation; a device using several domains through one
+		// address is rare enough to leave to the reviewer.
+		return learnedDestination{learnedDomain, registeredDomain(names[0])}
+	}
+	if dst.IsValid() && dst.Zone() == "" {
+		return learnedDestination{learnedHost, netip.PrefixFrom(dst, dst.BitLen()).String()}
+	}
+	return learnedDestination{kind: unlearnable}
+}
+
+// learnableNames returns the valid, normalized, sorted names of a flow.
+func learnableNames(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "*") {
+			continue
+		}
+		name, err := normalizeRuleName(n)
+		if _, notAddr := netip.ParseAddr(name); err == nil && notAddr != nil {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// twoLevelSuffixes are common public suffixes of two labels under which a
+// registered domain has three labels. It is a short approximation of the
+// Public Suffix List, which Vigil does not embed.
+var twoLevelSuffixes = map[string]bool{
+	"co.uk": true, "org.uk": true, "ac.uk": true, "gov.uk": true, "nhs.uk": true,
+	"com.au": true, "net.au": true, "org.au": true, "co.nz": true, "co.jp": true,
+	"ne.jp": true, "com.br": true, "com.cn": true, "co.in": true, "com.mx": true,
+	"co.za": true, "co.kr": true, "com.sg": true, "com.tr": true,
+}
+
+// registeredDomain returns the domain a name is registered under:
+// "api.eu.vendor.com" → "vendor.com", "x.nhs.uk"'s parent → itself.
+func registeredDomain(name string) string {
+	labels := strings.Split(name, ".")
+	n := 2
+	if len(labels) >= 3 && twoLevelSuffixes[strings.Join(labels[len(labels)-2:], ".")] {
+		n = 3
+	}
+	if len(labels) <= n {
+		return name
+	}
+	return strings.Join(labels[len(labels)-n:], ".")
+}
+
+// domainNames returns the names of a learned domain rule: "*.domain" when
+// a subdomain was seen, then the exact names.
+func domainNames(domain string, seen map[string]bool) []string {
+	var out []string
+	for n := range seen {
+		if n != domain {
+			out = append(out, "*."+domain)
+			break
+		}
+	}
+	exact := make([]string, 0, len(seen))
+	for n := range seen {
+		exact = append(exact, n)
+	}
+	slices.Sort(exact)
+	return append(out, exact...)
+}
+
+// learnedComment says how many devices of the class used a rule, and which
+// models.
+func learnedComment(used, total int, devices map[string]string) string {
+	models := make(map[string]int)
+	for _, m := range devices {
+		if m != "" {
+			models[m]++
+		}
+	}
+	s := fmt.Sprintf("learned: used by %d of %d devices", used, total)
+	if len(models) == 0 {
+		return s
+	}
+	names := make([]string, 0, len(models))
+	for m := range models {
+		names = append(names, m)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, m := range names {
+		parts[i] = fmt.Sprintf("%s (%d)", m, models[m])
+	}
+	return s + "; models: " + strings.Join(parts, ", ")
+}
+
+// classRank orders classes as the class table does.
+var classRank = func() map[string]int {
+	m := make(map[string]int)
+	for i, c := range fingerprint.Classes() {
+		m[c.Name] = i
+	}
+	return m
+}()
+
+func compareObservations(a, b Observation) int {
+	return cmp.Or(cmp.Compare(a.Class, b.Class), cmp.Compare(a.DeviceID, b.DeviceID), a.Dst.Compare(b.Dst),
+		cmp.Compare(a.DstPort, b.DstPort), cmp.Compare(a.Proto, b.Proto), slices.Compare(a.DstNames, b.DstNames))
+}
+
+// The YAML form written by encodeYAML; Parse documents the schema.
+type (
+	yamlPolicy struct {
+		Name    string      `yaml:"name"`
+		Zones   []yamlZone  `yaml:"zones,omitempty"`
+		Classes []yamlClass `yaml:"classes"`
+	}
+	yamlZone struct {
+		Name        string   `yaml:"name"`
+		Description string   `yaml:"description,omitempty"`
+		CIDRs       []string `yaml:"cidrs,omitempty,flow"`
+		VLANs       []int    `yaml:"vlans,omitempty,flow"`
+	}
+	yamlClass struct {
+		Class string     `yaml:"class"`
+		Mode  Mode       `yaml:"mode"`
+		Allow []yamlRule `yaml:"allow"`
+	}
+	yamlRule struct {
+		To      yamlDestination `yaml:"to,flow"`
+		Proto   string          `yaml:"proto,omitempty"`
+		Ports   []any           `yaml:"ports,omitempty,flow"` // 443 or "8000-8100"
+		Comment string          `yaml:"comment,omitempty"`
+	}
+	yamlDestination struct {
+		Any   bool     `yaml:"any,omitempty"`
+		CIDRs []string `yaml:"cidrs,omitempty,flow"`
+		Zones []string `yaml:"zones,omitempty,flow"`
+		Names []string `yaml:"names,omitempty,flow"`
+	}
+)
+
+// encodeYAML writes p in the policy format.
+func encodeYAML(p *Policy) []byte {
+	y := yamlPolicy{Name: p.Name}
+	for _, z := range p.Zones {
+		yz := yamlZone{Name: z.Name, Description: z.Description, VLANs: z.VLANs}
+		for _, c := range z.CIDRs {
+			yz.CIDRs = append(yz.CIDRs, c.String())
+		}
+		y.Zones = append(y.Zones, yz)
+	}
+	for _, c := range p.Classes {
+		yc := yamlClass{Class: c.Class, Mode: c.Mode, Allow: []yamlRule{}}
+		for _, r := range c.Allow {
+			yr := yamlRule{Proto: r.Proto, Comment: r.Comment}
+			yr.To = yamlDestination{Any: r.To.Any, Zones: r.To.Zones, Names: r.To.Names}
+			for _, c := range r.To.CIDRs {
+				yr.To.CIDRs = append(yr.To.CIDRs, c.String())
+			}
+			for _, pr := range r.Ports {
+				if pr.Lo == pr.Hi {
+					yr.Ports = append(yr.Ports, int(pr.Lo))
+				} else {
+					yr.Ports = append(yr.Ports, pr.String())
+				}
+			}
+			yc.Allow = append(yc.Allow, yr)
+		}
+		y.Classes = append(y.Classes, yc)
+	}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	// Encoding plain strings, ints and bools cannot fail.
+	_ = enc.Encode(y)
+	_ = enc.Close()
+	return b.Bytes()
+}

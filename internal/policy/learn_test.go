@@ -1,0 +1,226 @@
+package policy
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s changed (run go test ./internal/policy/ -update if intended):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+var t0 = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// fleetObservations is a small fleet: five pumps of two models and two
+// monitors, with shared flows, rare ones and unusable ones.
+func fleetObservations() []Observation {
+	a := netip.MustParseAddr
+	var obs []Observation
+	add := func(dev, class, model, dst string, names []string, port uint16, proto string, count int64) {
+		obs = append(obs, Observation{DeviceID: dev, Class: class, Model: model, Src: a("10.40.0.1"), Dst: a(dst),
+			DstNames: names, DstPort: port, Proto: proto, Count: count, First: t0, Last: t0.Add(time.Duration(count) * time.Hour)})
+	}
+	for i := 1; i <= 5; i++ {
+		dev, model := fmt.Sprintf("dev-pump%d", i), "Alaris 8015"
+		if i == 5 {
+			model = "Plum 360"
+		}
+		add(dev, "infusion_pump", model, "10.20.0.10", nil, 443, "tcp", int64(100+i))
+		add(dev, "infusion_pump", model, "10.20.0.11", nil, 443, "tcp", 3) // another pump server: same zone
+		add(dev, "infusion_pump", model, "10.0.0.2", nil, 53, "udp", 50)
+		if i <= 4 {
+			add(dev, "infusion_pump", model, "203.0.113.7", []string{"DrugLib.Vendor.Example."}, 443, "tcp", 10)
+		}
+	}
+	add("dev-pump1", "infusion_pump", "Alaris 8015", "203.0.113.8", []string{"cdn1.vendor.example"}, 443, "tcp", 2) // the name's new address
+	add("dev-pump5", "infusion_pump", "Plum 360", "198.51.100.66", nil, 6667, "tcp", 7)                             // one device: outlier
+	add("dev-pump1", "infusion_pump", "Alaris 8015", "10.30.0.5", nil, 22, "tcp", 1)                                // internal, no zone: outlier
+	add("dev-mon1", "patient_monitor", "", "10.20.0.20", nil, 2575, "tcp", 500)
+	add("dev-mon2", "patient_monitor", "", "10.20.0.20", nil, 2575, "tcp", 400)
+	add("dev-mon1", "patient_monitor", "", "2001:db8::5", nil, 514, "udp", 9) // 1 of 2 devices: kept by fraction
+	add("dev-mon2", "patient_monitor", "", "10.20.0.1", nil, 0, "icmp", 4)    // 1 of 2 devices: kept by fraction
+	add("dev-x", "toaster", "", "10.20.0.20", nil, 80, "tcp", 1)              // not a class
+	add("dev-mon2", "patient_monitor", "", "10.20.0.20", nil, 0, "unknown_transport", 1)
+	return obs
+}
+
+var fleetZones = []Zone{
+	{Name: "device-servers", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.20.0.0/24")}, VLANs: []int{20}},
+	{Name: "infrastructure", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")}},
+}
+
+func TestLearn(t *testing.T) {
+	obs := fleetObservations()
+	opts := LearnOptions{Zones: fleetZones, MinDevices: 2, MinFraction: 0.5}
+	prop, err := Learn(obs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "learn.golden.yaml", prop.YAML)
+
+	// Deterministic: the order of observations does not matter.
+	reversed := slices.Clone(obs)
+	slices.Reverse(reversed)
+	again, err := Learn(reversed, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.YAML, prop.YAML) {
+		t.Errorf("proposal depends on input order:\n%s\nvs\n%s", again.YAML, prop.YAML)
+	}
+
+	// Round trip: the YAML parses to the same policy, which writes the same YAML.
+	parsed, err := Parse(prop.YAML, "learned.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := encodeYAML(parsed), encodeYAML(prop.Policy); !bytes.Equal(got, want) {
+		t.Errorf("round trip changed the policy:\n%s\nvs\n%s", got, want)
+	}
+
+	var outliers []string
+	for _, o := range prop.Outliers {
+		outliers = append(outliers, fmt.Sprintf("%s %s %s %d/%s", o.Class, o.DeviceID, o.Dst, o.DstPort, o.Proto))
+	}
+	wantOutliers := []string{
+		"infusion_pump dev-pump1 10.30.0.5 22/tcp",
+		"infusion_pump dev-pump5 198.51.100.66 6667/tcp",
+		"patient_monitor dev-mon2 10.20.0.20 0/unknown_transport",
+		"toaster dev-x 10.20.0.20 80/tcp",
+	}
+	if !slices.Equal(outliers, wantOutliers) {
+		t.Errorf("got outliers\n%q\nwant\n%q", outliers, wantOutliers)
+	}
+
+	// What was learned allows everything but the outliers.
+	res := Replay(prop.Policy, obs, time.Time{})
+	if res.Evaluated != int64(len(obs)) || res.AlertOnly != 2 || res.Blocked != 1 || res.NoPolicy != 1 {
+		t.Errorf("replay of the learned policy: got %+v, want the outliers only (2 alert-only, 1 blocked, 1 without policy)", res)
+	}
+
+	// Zero thresholds keep everything that can be written as a rule.
+	all, err := Learn(obs, LearnOptions{Zones: fleetZones})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all.Outliers) != 2 {
+		t.Errorf("got %d outliers with zero thresholds, want the 2 unusable observations", len(all.Outliers))
+	}
+}
+
+func TestLearnGeneralisation(t *testing.T) {
+	a := netip.MustParseAddr
+	tests := []struct {
+		name string
+		obs  Observation
+		want Destination
+	}{
+		{"internal address in a zone", Observation{Dst: a("10.20.0.7")}, Destination{Zones: []string{"device-servers"}}},
+		{"IPv4-mapped internal address", Observation{Dst: a("::ffff:10.0.0.9")}, Destination{Zones: []string{"infrastructure"}}},
+		{"zone wins over names", Observation{Dst: a("10.20.0.7"), DstNames: []string{"pumpsrv.hospital.example"}}, Destination{Zones: []string{"device-servers"}}},
+		{"subdomain", Observation{Dst: a("203.0.113.1"), DstNames: []string{"api.eu.vendor.com"}},
+			Destination{Names: []string{"*.vendor.com", "api.eu.vendor.com"}}},
+		{"apex only", Observation{Dst: a("203.0.113.1"), DstNames: []string{"vendor.com"}}, Destination{Names: []string{"vendor.com"}}},
+		{"two-level public suffix", Observation{Dst: a("203.0.113.1"), DstNames: []string{"portal.vendor.co.uk"}},
+			Destination{Names: []string{"*.vendor.co.uk", "portal.vendor.co.uk"}}},
+		{"an address as a name is no name", Observation{Dst: a("203.0.113.1"), DstNames: []string{"203.0.113.1"}},
+			Destination{CIDRs: []netip.Prefix{netip.MustParsePrefix("203.0.113.1/32")}}},
+		{"external address", Observation{Dst: a("198.51.100.3")}, Destination{CIDRs: []netip.Prefix{netip.MustParsePrefix("198.51.100.3/32")}}},
+		{"IPv6 host", Observation{Dst: a("2001:db8::9")}, Destination{CIDRs: []netip.Prefix{netip.MustParsePrefix("2001:db8::9/128")}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := tt.obs
+			o.DeviceID, o.Class, o.DstPort, o.Proto, o.Count = "dev-1", "printer", 443, "tcp", 1
+			prop, err := Learn([]Observation{o}, LearnOptions{Zones: fleetZones})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cp, ok := prop.Policy.Class("printer")
+			if !ok || len(cp.Allow) != 1 {
+				t.Fatalf("got %s, want one rule for printer", prop.YAML)
+			}
+			want := Rule{To: tt.want, Ports: []PortRange{{443, 443}}, Proto: "tcp", Comment: "learned: used by 1 of 1 devices", Line: cp.Allow[0].Line}
+			if !rulesEqual(cp.Allow[0], want) {
+				t.Errorf("got %+v, want %+v", cp.Allow[0], want)
+			}
+		})
+	}
+}
+
+func TestLearnRejectsOptions(t *testing.T) {
+	for _, opts := range []LearnOptions{{MinDevices: -1}, {MinFraction: 1.5}, {MinFraction: -0.1},
+		{Zones: []Zone{{Name: "Bad Name", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}}} {
+		if _, err := Learn(nil, opts); err == nil {
+			t.Errorf("Learn with %+v: got no error", opts)
+		}
+	}
+}
+
+func TestReplay(t *testing.T) {
+	p := loadSmall(t)
+	a := netip.MustParseAddr
+	obs := []Observation{
+		{DeviceID: "dev-b", Class: "printer", Dst: a("10.20.0.5"), DstPort: 9100, Proto: "tcp", Count: 5, Last: t0},
+		{DeviceID: "dev-b", Class: "printer", Dst: a("10.20.0.6"), DstPort: 9100, Proto: "tcp", Count: 50, Last: t0},
+		{DeviceID: "dev-a", Class: "infusion_pump", Dst: a("10.20.0.5"), DstPort: 443, Proto: "tcp", Count: 9, Last: t0},    // allowed
+		{DeviceID: "dev-a", Class: "infusion_pump", Dst: a("198.51.100.1"), DstPort: 443, Proto: "tcp", Count: 2, Last: t0}, // alert-only
+		{DeviceID: "dev-a", Class: "infusion_pump", Dst: a("203.0.113.9"), DstPort: 443, Proto: "tcp", Count: 1, Last: t0, // allowed by name
+			DstNames: []string{"drugs.vendor.example"}},
+		{DeviceID: "dev-c", Class: "ventilator", Dst: a("10.20.0.5"), DstPort: 443, Proto: "tcp", Count: 3, Last: t0},                // no policy
+		{DeviceID: "dev-b", Class: "printer", Dst: a("10.20.0.7"), DstPort: 9100, Proto: "tcp", Count: 99, Last: t0.Add(-time.Hour)}, // before since
+	}
+	got := Replay(p, obs, t0)
+	if got.Evaluated != 6 || got.Blocked != 2 || got.AlertOnly != 1 || got.NoPolicy != 1 {
+		t.Errorf("got counts %+v, want evaluated 6, blocked 2, alert-only 1, no policy 1", got)
+	}
+	var lines []string
+	for _, d := range got.Devices {
+		for _, o := range d.Blocked {
+			lines = append(lines, fmt.Sprintf("%s %s block %s:%d ×%d", d.DeviceID, d.Class, o.Dst, o.DstPort, o.Count))
+		}
+		for _, o := range d.AlertOnly {
+			lines = append(lines, fmt.Sprintf("%s %s alert %s:%d ×%d", d.DeviceID, d.Class, o.Dst, o.DstPort, o.Count))
+		}
+	}
+	want := []string{
+		"dev-a infusion_pump alert 198.51.100.1:443 ×2",
+		"dev-b printer block 10.20.0.6:9100 ×50",
+		"dev-b printer block 10.20.0.5:9100 ×5",
+	}
+	if !slices.Equal(lines, want) {
+		t.Errorf("got\n%q\nwant\n%q", lines, want)
+	}
+}
+
+// TestReplayZeroSince: a zero since keeps observations whatever their times.
+func TestReplayZeroSince(t *testing.T) {
+	obs := []Observation{{DeviceID: "d", Class: "printer", Dst: netip.MustParseAddr("10.9.9.9"), DstPort: 1, Proto: "tcp", Last: time.Time{}}}
+	if got := Replay(loadSmall(t), obs, time.Time{}); got.Evaluated != 1 || got.Blocked != 1 {
+		t.Errorf("got %+v, want the observation evaluated and blocked", got)
+	}
+}
