@@ -14,10 +14,12 @@ import (
 
 	"github.com/vigil-iomt/vigil/fingerprints"
 	"github.com/vigil-iomt/vigil/internal/config"
+	"github.com/vigil-iomt/vigil/internal/detect"
 	"github.com/vigil-iomt/vigil/internal/fingerprint"
 	"github.com/vigil-iomt/vigil/internal/inventory"
 	"github.com/vigil-iomt/vigil/internal/oui"
 	"github.com/vigil-iomt/vigil/internal/pipeline"
+	"github.com/vigil-iomt/vigil/internal/policy"
 	"github.com/vigil-iomt/vigil/internal/store"
 	"github.com/vigil-iomt/vigil/internal/store/postgres"
 	"github.com/vigil-iomt/vigil/internal/store/sqlite"
@@ -63,6 +65,13 @@ func (s *session) ingester(ctx context.Context, progress pipeline.Progress) (*pi
 	an, err := pipeline.LoadAnalysis(ctx, s.store, time.Duration(s.cfg.Baseline.Learning), s.inv)
 	if err != nil {
 		return nil, err
+	}
+	if s.cfg.Policy.Path != "" {
+		p, err := policy.Load(s.cfg.Policy.Path)
+		if err != nil {
+			return nil, err
+		}
+		an.Policy = detect.NewPolicyChecker(p, s.inv.IsInternal)
 	}
 	return pipeline.New(pipeline.Options{Store: s.store, Inventory: s.inv, Analysis: an, BatchSize: s.cfg.Ingest.BatchSize,
 		Logger: s.log, Metrics: pipeline.NewMetrics(prometheus.NewRegistry()), Progress: progress})

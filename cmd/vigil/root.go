@@ -34,6 +34,7 @@ func newRootCommand() *cobra.Command {
 		newIngestCommand(g),
 		newInventoryCommand(g),
 		newAlertsCommand(g),
+		newPolicyCommand(g),
 		newFeedsCommand(g),
 		newServeCommand(g),
 		newSimulateCommand(),

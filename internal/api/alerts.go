@@ -29,10 +29,10 @@ func AlertQuery(get func(string) string) (store.AlertQuery, error) {
 		}
 	}
 	var err error
-	if q.Since, err = parseTime("since", get("since")); err != nil {
+	if q.Since, err = ParseEventTime("since", get("since")); err != nil {
 		errs = append(errs, err)
 	}
-	if q.Until, err = parseTime("until", get("until")); err != nil {
+	if q.Until, err = ParseEventTime("until", get("until")); err != nil {
 		errs = append(errs, err)
 	}
 	if v := get("limit"); v != "" {
@@ -45,7 +45,9 @@ func AlertQuery(get func(string) string) (store.AlertQuery, error) {
 	return q, errors.Join(errs...)
 }
 
-func parseTime(name, v string) (time.Time, error) {
+// ParseEventTime parses an event-time bound given as an RFC 3339 time or a
+// date; empty is the zero time. name prefixes the error.
+func ParseEventTime(name, v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}

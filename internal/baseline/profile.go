@@ -3,6 +3,7 @@ package baseline
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -22,8 +23,9 @@ const (
 	maxPorts         = 256
 	maxDomains       = 256
 	maxNetworks      = 16
-	maxResolved      = 256 // recent DNS answers and TLS names per device
-	maxFlowNames     = 4
+	maxResolved      = 128 // recent DNS answers and TLS names per device
+	maxFlowNames     = 1
+	maxNameLen       = 253 // the longest DNS name
 	// highPortVariety is how many distinct TCP ports of 1024 and above
 	// make a device's high ports dynamic (see Profile.HighTCP).
 	highPortVariety = 8
@@ -237,7 +239,7 @@ func (p *Profile) externalList(n int) string {
 // resolve remembers that addr was known by name; known says whether the
 // name's domain is learned.
 func (p *Profile) resolve(addr netip.Addr, name string, known bool) {
-	if !addr.IsValid() {
+	if !addr.IsValid() || len(name) > maxNameLen {
 		return
 	}
 	i := slices.IndexFunc(p.Resolved, func(r Resolution) bool { return r.Addr == addr && r.Name == name })
@@ -378,7 +380,8 @@ func (p *Profile) Encode() ([]byte, error) {
 	return b, nil
 }
 
-// Decode reads a profile document.
+// Decode reads a profile document and checks that it is one Encode could
+// have written: a damaged document is an error, never a panic later.
 func Decode(doc []byte) (*Profile, error) {
 	var p Profile
 	if err := json.Unmarshal(doc, &p); err != nil {
@@ -387,7 +390,45 @@ func Decode(doc []byte) (*Profile, error) {
 	if p.Version != profileVersion {
 		return nil, fmt.Errorf("baseline: profile version %d, want %d", p.Version, profileVersion)
 	}
+	if err := p.validate(); err != nil {
+		return nil, fmt.Errorf("baseline: invalid profile: %w", err)
+	}
 	return &p, nil
+}
+
+func (p *Profile) validate() error {
+	switch {
+	case len(p.Flows) > maxFlows || len(p.ExternalPeers) > maxExternalPeers || len(p.Ports) > maxPorts ||
+		len(p.Domains) > maxDomains || len(p.Networks) > maxNetworks || len(p.Resolved) > maxResolved ||
+		len(p.Beacons) > maxBeaconPeers || len(p.Probe.Hosts) > maxProbeHosts || len(p.Probe.Ports) > maxProbeHosts:
+		return errors.New("a set exceeds its bound")
+	case !slices.IsSortedFunc(p.Flows, func(a, b Flow) int {
+		return compareFlow(&a, flowKey{peer: b.Peer, port: b.Port, proto: protoCode(b.Proto)})
+	}) || !slices.IsSortedFunc(p.ExternalPeers, netip.Addr.Compare) || !slices.IsSorted(p.Ports) ||
+		!slices.IsSorted(p.Domains) || !slices.IsSortedFunc(p.Probe.Hosts, netip.Addr.Compare) || !slices.IsSorted(p.Probe.Ports):
+		return errors.New("a set is not sorted")
+	}
+	for _, pp := range p.Ports {
+		if int(pp>>16) >= len(protoNames) {
+			return fmt.Errorf("port entry %#x: unknown protocol", pp)
+		}
+	}
+	for _, b := range p.Beacons {
+		if len(b.Times) > beaconTimes || !slices.IsSorted(b.Times) {
+			return errors.New("beacon times out of bounds or order")
+		}
+	}
+	for _, v := range []*Volume{&p.Volume, &p.External} {
+		if len(v.History) > historyHours || v.Next < 0 || v.Next >= historyHours || (v.Next > 0 && len(v.History) < historyHours) {
+			return errors.New("volume history ring out of bounds")
+		}
+		for _, b := range v.Open {
+			if b.Hour < 0 {
+				return errors.New("negative hour")
+			}
+		}
+	}
+	return nil
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

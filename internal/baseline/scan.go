@@ -44,7 +44,12 @@ func (s *Set) scan(p *Profile, id string, c *event.Conn, external, learning bool
 	}
 	w := &p.Probe
 	n := c.TS.UnixNano()
-	if w.Start == 0 || n < w.Start || n-w.Start > int64(probeWindow) {
+	switch {
+	case w.Start != 0 && n < w.Start && w.Start-n <= int64(probeWindow):
+		// A late record (Zeek logs unanswered attempts when they time
+		// out) belongs to the current window.
+		w.Start = n
+	case w.Start == 0 || n < w.Start || n-w.Start > int64(probeWindow):
 		*w = ProbeWindow{Start: n}
 	}
 	w.Probes++

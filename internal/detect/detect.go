@@ -118,30 +118,34 @@ func (e *Engine) Raise(o Occurrence) {
 		en = &entry{Alert: alert.Alert{
 			ID: alert.IDForKey(o.Key), DedupKey: o.Key, Detector: o.Detector, DeviceID: o.Device.ID,
 			Attack: slices.Clone(o.Attack), D3FEND: slices.Clone(o.D3FEND),
-			FirstSeen: ts, LastSeen: ts, Status: alert.Open, Evidence: slices.Clone(o.Evidence),
+			FirstSeen: ts, LastSeen: ts, Status: alert.Open,
 		}}
 		e.alerts[o.Key] = en
-	} else {
-		if ts.Before(en.FirstSeen) {
-			en.FirstSeen = ts
-		}
-		if ts.After(en.LastSeen) {
-			en.LastSeen = ts
-		}
-		events := 0
-		for _, ev := range en.Evidence {
-			if ev.Kind == "event" {
-				events++
-			}
-		}
 		for _, ev := range o.Evidence {
-			if ev.Kind == "event" && events < maxEventEvidence {
-				en.Evidence = append(en.Evidence, ev)
-				events++
+			if ev.Kind != "event" {
+				en.Evidence = append(en.Evidence, ev) // the baseline or rule of the first occurrence
 			}
 		}
-		sortEvidence(en.Evidence)
 	}
+	if ts.Before(en.FirstSeen) {
+		en.FirstSeen = ts
+	}
+	if ts.After(en.LastSeen) {
+		en.LastSeen = ts
+	}
+	events := 0
+	for _, ev := range en.Evidence {
+		if ev.Kind == "event" {
+			events++
+		}
+	}
+	for _, ev := range o.Evidence {
+		if ev.Kind == "event" && events < maxEventEvidence {
+			en.Evidence = append(en.Evidence, ev)
+			events++
+		}
+	}
+	sortEvidence(en.Evidence)
 	if en.what == "" {
 		// The first occurrence describes the alert (for one loaded from
 		// the store, the first since the restart).

@@ -41,9 +41,9 @@ type Mapping struct {
 	Meaning string
 }
 
-// NetworkMappings is the catalog of the network detectors: what each
-// means, how severe it is and what it maps to. docs/detections.md is
-// generated from the same facts and a test keeps them in step.
+// NetworkMappings is the catalog of the baseline detectors: what each
+// means, how severe it is and what it maps to. docs/detections.md lists
+// the same facts and a test keeps them in step.
 var NetworkMappings = []Mapping{
 	{DetectorNewExternalPeer, alert.Medium, []string{"T1071", "T0869", "T0883"}, []string{"D3-NTCD", "D3-OTF"},
 		"The device connected to an external address that is neither in its learned peers nor the answer to a DNS lookup of a domain it learned. Medical devices talk to a small, stable set of vendor services; a new one is the first sign of command and control, exfiltration or a tampered configuration."},
@@ -86,7 +86,7 @@ func FromDeviation(dev Device, d baseline.Deviation, ev event.Event, pos event.P
 		o.Key = Key(det, dev.ID, d.PortClass)
 		svc, remote := remoteAccessPorts[d.Port]
 		o.What = fmt.Sprintf("→ %s:%d/%s, a destination port it never used", peer, d.Port, d.Proto)
-		if remote && d.Proto == "tcp" {
+		if remote && d.Proto == "tcp" && !d.External {
 			o.Severity = alert.High
 			o.What = fmt.Sprintf("opened %s (%s/%d) to %s, a port it never used", svc, d.Proto, d.Port, peer)
 			o.Attack = []string{"T1021", "T1210", "T0886", "T0866"}
@@ -175,10 +175,16 @@ func orDash(s string) string {
 	return s
 }
 
-// Detectors lists the names of every detector with a mapping, sorted.
+// Mappings lists every detector of this package with what it means and
+// maps to, in catalog order.
+func Mappings() []Mapping {
+	return append(slices.Clone(NetworkMappings), policyMapping)
+}
+
+// Detectors lists the names of every detector of this package, sorted.
 func Detectors() []string {
 	var out []string
-	for _, m := range NetworkMappings {
+	for _, m := range Mappings() {
 		out = append(out, m.Detector)
 	}
 	slices.Sort(out)

@@ -1,0 +1,66 @@
+package detect
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/vigil-iomt/vigil/internal/alert"
+	"github.com/vigil-iomt/vigil/internal/event"
+	"github.com/vigil-iomt/vigil/internal/policy"
+)
+
+// DetectorPolicy is the name of the segmentation detector.
+const DetectorPolicy = "policy-violation"
+
+// policyMapping describes the segmentation detector for the catalog.
+var policyMapping = Mapping{DetectorPolicy, alert.Medium, []string{"T1021", "T0886", "T1071", "T0883"},
+	[]string{"D3-NTF", "D3-OTF", "D3-ITF", "D3-NI"},
+	"The device opened a connection its class's allowlist does not permit (default deny). Towards the internet this is how command and control and exfiltration look (high); inside the hospital it is how an intruder moves from a device to the EHR or the wider network (medium). Classes in alert-only mode (life-sustaining devices by default) are reported, never blocked."}
+
+// PolicyChecker checks each connection of a classified device against a
+// segmentation policy; a class the policy does not name is not judged.
+type PolicyChecker struct {
+	policy   *policy.Policy
+	internal func(netip.Addr) bool
+}
+
+// NewPolicyChecker returns a checker for p; internal reports whether an
+// address belongs to the hospital (a violation towards any other is high).
+func NewPolicyChecker(p *policy.Policy, internal func(netip.Addr) bool) *PolicyChecker {
+	return &PolicyChecker{policy: p, internal: internal}
+}
+
+// Check returns the occurrence to raise when c violates the policy.
+// names are the DNS or TLS names the destination was known by.
+func (pc *PolicyChecker) Check(dev Device, c *event.Conn, names []string, pos event.Position) (Occurrence, bool) {
+	dst := c.RespH.Unmap()
+	v := pc.policy.Evaluate(policy.Flow{Class: dev.Class, Src: c.OrigH.Unmap(), Dst: dst, SrcVLAN: c.VLAN,
+		DstPort: c.RespP, Proto: c.Proto, DstNames: names})
+	if v.Allowed || v.NoPolicy {
+		return Occurrence{}, false
+	}
+	zone, inZone := pc.policy.ZoneOf(dst, 0)
+	where := dst.String()
+	if inZone {
+		where = fmt.Sprintf("%s (zone %s)", dst, zone)
+	}
+	if len(names) > 0 {
+		where = fmt.Sprintf("%s %v", where, names)
+	}
+	m := policyMapping
+	o := Occurrence{
+		Key:      Key(DetectorPolicy, dev.ID, dst.String(), c.Proto+"/"+fmt.Sprint(c.RespP)),
+		Detector: DetectorPolicy, Device: dev, Severity: alert.Medium, Time: c.TS,
+		What:        fmt.Sprintf("→ %s:%d/%s, not in its allowlist (%s)", where, c.RespP, c.Proto, v.Mode),
+		Explanation: fmt.Sprintf("%s %s.", m.Meaning, v.Reason),
+		Attack:      []string{"T1021", "T0886"}, D3FEND: []string{"D3-NTF", "D3-ITF", "D3-NI"},
+	}
+	if !pc.internal(dst) {
+		o.Severity = alert.High
+		o.Attack = []string{"T1071", "T0883"}
+		o.D3FEND = []string{"D3-NTF", "D3-OTF"}
+	}
+	o.Evidence = []alert.Evidence{EventEvidence(c, pos), {Kind: "policy", Summary: v.Reason, Time: c.TS,
+		Fields: map[string]string{"policy": pc.policy.Name, "class": dev.Class, "mode": string(v.Mode)}}}
+	return o, true
+}
