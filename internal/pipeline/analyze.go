@@ -25,6 +25,10 @@ type Analysis struct {
 	// Policy, when set, checks each connection against the segmentation
 	// policy.
 	Policy PolicyChecker
+	// OnOccurrence, when set, is called with every occurrence raised and
+	// the position of the record that caused it (tests use it to score
+	// detections record by record).
+	OnOccurrence func(pos event.Position, o detect.Occurrence)
 
 	scratch []baseline.Deviation
 }
@@ -67,7 +71,7 @@ func (a *Analysis) apply(inv *inventory.Inventory, ev event.Event, pos event.Pos
 		if a.Policy != nil && subject != nil {
 			names := a.Baselines.NamesOf(subject.ID, e.RespH)
 			if o, violated := a.Policy.Check(describe(subject, e.OrigH), e, names, pos); violated {
-				a.Alerts.Raise(o)
+				a.emit(pos, o)
 			}
 		}
 		// A responder's deviations (its volume) concern the responder.
@@ -102,7 +106,14 @@ func (a *Analysis) raise(dev *asset.Device, addr netip.Addr, d baseline.Deviatio
 	if d.Kind == baseline.NewNetwork && dev != nil && fingerprint.IsMobile(dev.Class) {
 		return
 	}
-	a.Alerts.Raise(detect.FromDeviation(describe(dev, addr), d, ev, pos))
+	a.emit(pos, detect.FromDeviation(describe(dev, addr), d, ev, pos))
+}
+
+func (a *Analysis) emit(pos event.Position, o detect.Occurrence) {
+	if a.OnOccurrence != nil {
+		a.OnOccurrence(pos, o)
+	}
+	a.Alerts.Raise(o)
 }
 
 // flush collects the analysis state to commit with a batch.
