@@ -1,25 +1,39 @@
 package main
 
 import (
+	"cmp"
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
+	"github.com/vigil-iomt/vigil/internal/config"
+	"github.com/vigil-iomt/vigil/internal/feeds"
 	"github.com/vigil-iomt/vigil/internal/simulate"
+	"github.com/vigil-iomt/vigil/internal/store"
 )
 
 func newDemoCommand(g *globals) *cobra.Command {
 	var (
-		listen string
-		opts   simulate.Options
+		listen   string
+		opts     simulate.Options
+		learning time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Simulate a hospital, ingest it and serve the inventory on localhost",
-		Long: `demo writes the Zeek logs of a synthetic hospital into a temporary folder, ingests them
-into a fresh SQLite database there (unless --db is given), and serves the API until interrupted.`,
+		Short: "Simulate an attacked hospital, ingest it, show the alerts and serve the API on localhost",
+		Long: `demo writes the Zeek logs of a synthetic hospital into a temporary folder — with the
+labelled attacks of --attacks after an attack-free three quarters of --hours — ingests them
+into a fresh SQLite database there (unless --db is given) with baselines learning for five
+sixths of the attack-free span, prints the alerts raised with their ATT&CK techniques,
+D3FEND countermeasures and evidence, and serves the API until interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tmp, err := os.MkdirTemp("", "vigil-demo-")
@@ -33,8 +47,12 @@ into a fresh SQLite database there (unless --db is given), and serves the API un
 			ctx := contextOf(cmd)
 			out := cmd.OutOrStdout()
 			simDir := filepath.Join(tmp, "hospital")
-			fmt.Fprintf(out, "simulating %d devices over %d hours (seed %d) into %s\n", opts.Devices, opts.Hours, opts.Seed, simDir)
-			if _, err := simulate.Run(ctx, simDir, opts); err != nil {
+			attackFree := (time.Duration(opts.Hours) * time.Hour * 3 / 4).Truncate(time.Minute)
+			opts.Learning = attackFree
+			fmt.Fprintf(out, "simulating %d devices over %d hours (seed %d, attacks: %s) into %s\n",
+				opts.Devices, opts.Hours, opts.Seed, strings.Join(opts.Attacks, ","), simDir)
+			truth, err := simulate.Run(ctx, simDir, opts)
+			if err != nil {
 				return err
 			}
 			s, err := g.open(cmd, true)
@@ -42,6 +60,12 @@ into a fresh SQLite database there (unless --db is given), and serves the API un
 				return err
 			}
 			defer s.Close()
+			switch {
+			case cmd.Flags().Changed("learning"):
+				s.cfg.Baseline.Learning = config.Duration(learning)
+			case os.Getenv("VIGIL_BASELINE_LEARNING") == "":
+				s.cfg.Baseline.Learning = config.Duration(attackFree * 5 / 6)
+			}
 			if cmd.Flags().Changed("listen") {
 				s.cfg.Serve.Listen = listen
 			}
@@ -54,12 +78,70 @@ into a fresh SQLite database there (unless --db is given), and serves the API un
 				return err
 			}
 			printSummary(out, sum, s.inv.Len())
+			if err := printDemoAlerts(ctx, out, s, truth); err != nil {
+				return err
+			}
 			return serve(ctx, s.cfg.Serve.Listen, s.store, newLogger(s.cfg.LogLevel, true), out)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "address to listen on (default 127.0.0.1:8080)")
 	cmd.Flags().Int64Var(&opts.Seed, "seed", 1, "random seed")
 	cmd.Flags().IntVar(&opts.Devices, "devices", 200, "number of devices")
-	cmd.Flags().IntVar(&opts.Hours, "hours", 24, "hours of event time")
+	cmd.Flags().IntVar(&opts.Hours, "hours", 96, "hours of event time")
+	cmd.Flags().StringSliceVar(&opts.Attacks, "attacks", []string{"all"}, "attack scenarios to add (comma-separated, or all; \"\" for none)")
+	cmd.Flags().DurationVar(&learning, "learning", 0, "how long each device's baseline learns (default: 5/6 of the attack-free span)")
 	return cmd
+}
+
+// printDemoAlerts prints every alert, most severe first, with what it maps
+// to and its first evidence, then what the simulator says it did.
+func printDemoAlerts(ctx context.Context, w io.Writer, s *session, truth *simulate.Truth) error {
+	alerts, err := s.store.Alerts(ctx, store.AlertQuery{})
+	if err != nil {
+		return err
+	}
+	catalog, err := feeds.Catalog(s.cfg.Feeds.Dir)
+	if err != nil {
+		return err
+	}
+	slices.SortStableFunc(alerts, func(a, b alert.Alert) int { return cmp.Compare(b.Severity, a.Severity) })
+	fmt.Fprintf(w, "\n%d alerts (vigil alerts show ID for the whole story):\n", len(alerts))
+	for _, a := range alerts {
+		fmt.Fprintf(w, "\n%-8s %s  %s\n", a.Severity, a.ID, a.Title)
+		var refs []string
+		for _, id := range a.Attack {
+			if t, ok := catalog.Technique(id); ok {
+				id += " " + t.Name
+			}
+			refs = append(refs, id)
+		}
+		fmt.Fprintf(w, "         ATT&CK: %s\n", strings.Join(refs, "; "))
+		refs = refs[:0]
+		for _, id := range a.D3FEND {
+			if c, ok := catalog.Countermeasure(id); ok {
+				id += " " + c.Name
+			}
+			refs = append(refs, id)
+		}
+		fmt.Fprintf(w, "         D3FEND: %s\n", strings.Join(refs, "; "))
+		for _, e := range a.Evidence {
+			fmt.Fprintf(w, "         %s: %s\n", e.Kind, e.Summary)
+			if e.Kind == "event" {
+				break // the first record; the baseline or rule follows
+			}
+		}
+		for _, e := range a.Evidence {
+			if e.Kind != "event" {
+				fmt.Fprintf(w, "         %s: %s\n", e.Kind, e.Summary)
+			}
+		}
+	}
+	if len(truth.Attacks) > 0 {
+		fmt.Fprintf(w, "\nwhat the simulator did (truth.json):\n")
+		for _, a := range truth.Attacks {
+			fmt.Fprintf(w, "  %-22s %s  %s\n", a.Name, a.Start.Format(time.RFC3339), a.Detail)
+		}
+	}
+	fmt.Fprintln(w)
+	return nil
 }

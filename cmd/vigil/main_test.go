@@ -302,9 +302,10 @@ func dump(t *testing.T, path string) string {
 }
 
 // TestDemoServesTheInventory runs the README's demo command on a small
-// hospital and reads the inventory back over HTTP.
+// attacked hospital: it must print alerts with their ATT&CK and D3FEND
+// references and evidence, and serve the inventory and the alerts.
 func TestDemoServesTheInventory(t *testing.T) {
-	cmd := exec.Command(vigilBinary(t), "demo", "--devices", "30", "--hours", "2", "--listen", "127.0.0.1:0")
+	cmd := exec.Command(vigilBinary(t), "demo", "--devices", "60", "--hours", "48", "--listen", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "VIGIL_OUI_PATHS="+ouiPath())
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -318,10 +319,17 @@ func TestDemoServesTheInventory(t *testing.T) {
 	defer cmd.Process.Kill()
 	sc := bufio.NewScanner(stdout)
 	base := ""
+	var printed strings.Builder
 	for sc.Scan() {
+		printed.WriteString(sc.Text() + "\n")
 		if _, rest, ok := strings.Cut(sc.Text(), "serving on "); ok {
 			base = strings.Fields(rest)[0]
 			break
+		}
+	}
+	for _, want := range []string{"ATT&CK: T", "D3FEND: D3-", "event: conn ", "baseline: ", "what the simulator did"} {
+		if !strings.Contains(printed.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, printed.String())
 		}
 	}
 	if base == "" {
@@ -335,8 +343,18 @@ func TestDemoServesTheInventory(t *testing.T) {
 	var devs []map[string]any
 	err = json.NewDecoder(resp.Body).Decode(&devs)
 	resp.Body.Close()
-	if err != nil || len(devs) < 30 {
-		t.Fatalf("%d devices from the demo API (%v), want the 30 simulated at least", len(devs), err)
+	if err != nil || len(devs) < 60 {
+		t.Fatalf("%d devices from the demo API (%v), want the 60 simulated at least", len(devs), err)
+	}
+	resp, err = http.Get(base + "api/v1/alerts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var alerts []map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&alerts)
+	resp.Body.Close()
+	if err != nil || len(alerts) == 0 {
+		t.Fatalf("%d alerts from the demo API (%v), want some", len(alerts), err)
 	}
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)

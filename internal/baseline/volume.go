@@ -94,14 +94,23 @@ func (s *Set) addVolume(p *Profile, id string, ts time.Time, bytes, conns int64,
 	hour := time.Unix(h*3600, 0).UTC()
 	return append(out, Deviation{Kind: VolumeSpike, DeviceID: id, Time: ts,
 		Observed: fmt.Sprintf("%s sent to external peers in the hour from %s", humanBytes(float64(b.Bytes)), hour.Format("2006-01-02 15:04")),
-		Expected: fmt.Sprintf("at most %s (median %s, MAD %s, largest hour %s over %d active hours; usually %s at %02d:00)",
-			humanBytes(v.threshold()), humanBytes(v.Median), humanBytes(v.MAD), humanBytes(v.Max), len(v.History),
-			humanBytes(v.TODBytes[hour.Hour()]), hour.Hour()),
+		Expected: v.expected(hour),
 		Baseline: map[string]string{
 			"threshold_bytes": ftoa(v.threshold()), "median_bytes": ftoa(v.Median), "mad_bytes": ftoa(v.MAD),
 			"max_bytes": ftoa(v.Max), "history_hours": itoa(len(v.History)),
 			"time_of_day_bytes": ftoa(v.TODBytes[hour.Hour()]), "observed_bytes": itoa64(b.Bytes),
 		}})
+}
+
+// expected describes the threshold and the history behind it.
+func (v *Volume) expected(hour time.Time) string {
+	if len(v.History) < minHistory {
+		return fmt.Sprintf("at most %s: only %d hours with traffic to external peers so far (largest %s), too few for statistics",
+			humanBytes(v.threshold()), len(v.History), humanBytes(v.Max))
+	}
+	return fmt.Sprintf("at most %s (median %s, MAD %s, largest hour %s over %d active hours; usually %s at %02d:00 UTC)",
+		humanBytes(v.threshold()), humanBytes(v.Median), humanBytes(v.MAD), humanBytes(v.Max), len(v.History),
+		humanBytes(v.TODBytes[hour.Hour()]), hour.Hour())
 }
 
 // bucket returns the open bucket of hour h, opening it (and closing the
