@@ -242,7 +242,7 @@ func (s *Set) Conn(orig, resp Subject, c *event.Conn, out []Deviation) []Deviati
 	p := s.profile(orig, c.TS)
 	learning := s.learning(p, c.TS)
 	peer := c.RespH.Unmap()
-	external := peer.IsValid() && !s.cfg.Internal(peer)
+	external := isPeer(peer) && !s.cfg.Internal(peer)
 	proto := protoCode(c.Proto)
 	names := p.namesOf(peer)
 
@@ -265,7 +265,9 @@ func (s *Set) Conn(orig, resp Subject, c *event.Conn, out []Deviation) []Deviati
 					Expected: plural(len(p.ExternalPeers), "learned external peer"),
 					Baseline: map[string]string{"learned_external_peers": p.externalList(32), "learning_ended": p.learningEnd(s.cfg.Learning)}})
 			}
-			out = s.beacon(p, origID, peer, c, names, out)
+			if !(proto == protoUDP && c.RespP == 123) { // NTP polls periodically by design
+				out = s.beacon(p, origID, peer, c, names, out)
+			}
 		}
 	}
 	if pp := portProto(c.RespP, proto); learning {
@@ -361,6 +363,14 @@ func (s *Set) network(p *Profile, id string, addr netip.Addr, vlan int, ts time.
 			Baseline: map[string]string{"learned_networks": strings.Join(p.Networks, ", ")}})
 	}
 	return out
+}
+
+// isPeer reports whether an address can be a device's external peer:
+// multicast, broadcast, link-local and unspecified addresses (SSDP, mDNS,
+// DHCP) stay on the local link and are never one.
+func isPeer(a netip.Addr) bool {
+	return a.IsValid() && !a.IsMulticast() && !a.IsLinkLocalUnicast() && !a.IsUnspecified() &&
+		a != netip.AddrFrom4([4]byte{255, 255, 255, 255})
 }
 
 // networkOf returns the /24 of an IPv4 address or the /64 of an IPv6 one.

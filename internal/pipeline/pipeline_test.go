@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,8 @@ import (
 	"github.com/vigil-iomt/vigil/fingerprints"
 	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
+	"github.com/vigil-iomt/vigil/internal/detect"
+	"github.com/vigil-iomt/vigil/internal/event"
 	"github.com/vigil-iomt/vigil/internal/fingerprint"
 	"github.com/vigil-iomt/vigil/internal/inventory"
 	"github.com/vigil-iomt/vigil/internal/oui"
@@ -35,6 +38,12 @@ type harness struct {
 	// ctx, when set, is the context ingest runs under; ingest then
 	// returns a canceled run's summary instead of failing.
 	ctx context.Context
+	// internal, when set, replaces the inventory's default internal
+	// networks.
+	internal []netip.Prefix
+	// onOccurrence, when set with learning, receives every occurrence the
+	// detectors raise and the position of the record that caused it.
+	onOccurrence func(event.Position, detect.Occurrence)
 }
 
 func newHarness(t *testing.T) *harness {
@@ -71,7 +80,7 @@ func (h *harness) ingestWith(afterCommit func(), paths ...string) *Summary {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	inv, err := inventory.New(inventory.Options{Vendors: vendors, Classifier: corpus})
+	inv, err := inventory.New(inventory.Options{Vendors: vendors, Classifier: corpus, Internal: h.internal})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -89,6 +98,7 @@ func (h *harness) ingestWith(afterCommit func(), paths ...string) *Summary {
 		if opts.Analysis, err = LoadAnalysis(ctx, h.store, h.learning, inv); err != nil {
 			h.t.Fatal(err)
 		}
+		opts.Analysis.OnOccurrence = h.onOccurrence
 	}
 	ing, err := New(opts)
 	if err != nil {
