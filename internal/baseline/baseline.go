@@ -340,6 +340,9 @@ func (s *Set) SSL(sub Subject, e *event.SSL, out []Deviation) []Deviation {
 
 // network notes the network (and VLAN) the device appears in.
 func (s *Set) network(p *Profile, id string, addr netip.Addr, vlan int, ts time.Time, learning bool, out []Deviation) []Deviation {
+	if addr == p.lastAddr && vlan == p.lastVLAN && addr.IsValid() {
+		return out // a placement known to be in the baseline: the common case
+	}
 	nets := make([]string, 0, 2)
 	if n := networkOf(addr); n != "" {
 		nets = append(nets, n)
@@ -361,6 +364,9 @@ func (s *Set) network(p *Profile, id string, addr netip.Addr, vlan int, ts time.
 		out = append(out, Deviation{Kind: NewNetwork, DeviceID: id, Time: ts, Network: n,
 			Observed: "seen in " + n + " as " + addr.String(), Expected: "learned networks: " + strings.Join(p.Networks, ", "),
 			Baseline: map[string]string{"learned_networks": strings.Join(p.Networks, ", ")}})
+	}
+	if !slices.ContainsFunc(nets, func(n string) bool { return !slices.Contains(p.Networks, n) }) {
+		p.lastAddr, p.lastVLAN = addr, vlan
 	}
 	return out
 }

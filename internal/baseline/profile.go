@@ -87,6 +87,13 @@ type Profile struct {
 	// vulnerability scanner, a discovery service): it is not judged on
 	// scanning.
 	Scanner bool `json:"scanner,omitempty"`
+
+	// lastAddr and lastVLAN remember the last placement found to be all
+	// in the baseline, so that a device that stays put is not judged again
+	// on every record (a cache, not persisted: a restart judges once more,
+	// with the same result).
+	lastAddr netip.Addr
+	lastVLAN int
 }
 
 // Flow aggregates the connections of a device to one peer, port and protocol.

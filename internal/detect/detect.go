@@ -81,6 +81,7 @@ type Occurrence struct {
 // device is better known (classified after the alert was first raised).
 type entry struct {
 	alert.Alert
+	events      int // event records in Evidence
 	device      Device
 	base        alert.Severity
 	what        string
@@ -99,7 +100,13 @@ func New(existing []alert.Alert) *Engine {
 	e := &Engine{alerts: make(map[string]*entry, len(existing)), changed: map[string]struct{}{}}
 	for _, a := range existing {
 		a.History = nil // triage is the store's; the engine never writes it
-		e.alerts[a.DedupKey] = &entry{Alert: a}
+		en := &entry{Alert: a}
+		for _, ev := range a.Evidence {
+			if ev.Kind == "event" {
+				en.events++
+			}
+		}
+		e.alerts[a.DedupKey] = en
 	}
 	return e
 }
@@ -133,16 +140,10 @@ func (e *Engine) Raise(o Occurrence) {
 	if ts.After(en.LastSeen) {
 		en.LastSeen = ts
 	}
-	events := 0
-	for _, ev := range en.Evidence {
-		if ev.Kind == "event" {
-			events++
-		}
-	}
 	for _, ev := range o.Evidence {
-		if ev.Kind == "event" && events < maxEventEvidence {
+		if ev.Kind == "event" && en.events < maxEventEvidence {
 			en.Evidence = append(en.Evidence, ev)
-			events++
+			en.events++
 		}
 	}
 	sortEvidence(en.Evidence)
@@ -153,6 +154,30 @@ func (e *Engine) Raise(o Occurrence) {
 	}
 	en.Count++
 	e.changed[o.Key] = struct{}{}
+}
+
+// Repeat records one more occurrence of the alert with the given key when
+// that occurrence would change nothing but the count and the times: the
+// alert exists, was described since the engine started, and holds all
+// the event evidence it keeps. It reports whether it did; when not, the
+// caller builds the full occurrence and Raises it. Detectors that fire on
+// every record of a persisting condition use it to skip building what
+// would be thrown away.
+func (e *Engine) Repeat(key string, at time.Time) bool {
+	en, ok := e.alerts[key]
+	if !ok || en.what == "" || en.events < maxEventEvidence {
+		return false
+	}
+	ts := at.UTC()
+	if ts.Before(en.FirstSeen) {
+		en.FirstSeen = ts
+	}
+	if ts.After(en.LastSeen) {
+		en.LastSeen = ts
+	}
+	en.Count++
+	e.changed[key] = struct{}{}
+	return true
 }
 
 // sortEvidence puts event records first, in time order, then the rest in

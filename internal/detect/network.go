@@ -70,20 +70,36 @@ func mappingOf(detector string) Mapping {
 	return Mapping{Detector: detector, Severity: alert.Medium}
 }
 
+// DeviationKey is the de-duplication key of a deviation of a device: one
+// alert per device and peer (new external peer, beaconing), port class,
+// domain, network, or per device (volume, scan).
+func DeviationKey(deviceID string, d baseline.Deviation) string {
+	det := string(d.Kind)
+	switch d.Kind {
+	case baseline.NewExternalPeer, baseline.Beaconing:
+		return Key(det, deviceID, d.Peer.String())
+	case baseline.NewPort:
+		return Key(det, deviceID, d.PortClass)
+	case baseline.NewDomain:
+		return Key(det, deviceID, d.Domain)
+	case baseline.NewNetwork:
+		return Key(det, deviceID, d.Network)
+	}
+	return Key(det, deviceID)
+}
+
 // FromDeviation builds the occurrence of a baseline deviation; ev is the
 // record that caused it and pos where it was read.
 func FromDeviation(dev Device, d baseline.Deviation, ev event.Event, pos event.Position) Occurrence {
 	det := string(d.Kind)
 	m := mappingOf(det)
-	o := Occurrence{Detector: det, Device: dev, Severity: m.Severity, Time: d.Time,
+	o := Occurrence{Key: DeviationKey(dev.ID, d), Detector: det, Device: dev, Severity: m.Severity, Time: d.Time,
 		Attack: m.Attack, D3FEND: m.D3FEND}
 	peer := peerText(d.Peer, d.PeerNames)
 	switch d.Kind {
 	case baseline.NewExternalPeer:
-		o.Key = Key(det, dev.ID, d.Peer.String())
 		o.What = fmt.Sprintf("→ %s:%d/%s, an external address outside its baseline", peer, d.Port, d.Proto)
 	case baseline.NewPort:
-		o.Key = Key(det, dev.ID, d.PortClass)
 		svc, remote := remoteAccessPorts[d.Port]
 		o.What = fmt.Sprintf("→ %s:%d/%s, a destination port it never used", peer, d.Port, d.Proto)
 		if remote && d.Proto == "tcp" && !d.External {
@@ -97,22 +113,16 @@ func FromDeviation(dev Device, d baseline.Deviation, ev event.Event, pos event.P
 			o.D3FEND = []string{"D3-NTCD", "D3-OTF"}
 		}
 	case baseline.VolumeSpike:
-		o.Key = Key(det, dev.ID)
 		o.What = "sent an unusual volume of data: " + d.Observed
 	case baseline.Beaconing:
-		o.Key = Key(det, dev.ID, d.Peer.String())
 		o.What = fmt.Sprintf("beacons to %s:%d/%s", peer, d.Port, d.Proto)
 	case baseline.NewDomain:
-		o.Key = Key(det, dev.ID, d.Domain)
 		o.What = fmt.Sprintf("used %s, a domain outside its baseline", d.Name)
 	case baseline.NewNetwork:
-		o.Key = Key(det, dev.ID, d.Network)
 		o.What = fmt.Sprintf("appeared in %s, a network it was never seen in", d.Network)
 	case baseline.Scan:
-		o.Key = Key(det, dev.ID)
 		o.What = "is scanning internal hosts"
 	default:
-		o.Key = Key(det, dev.ID)
 		o.What = d.Observed
 	}
 	o.Explanation = fmt.Sprintf("%s Observed: %s. Baseline: %s.", m.Meaning, d.Observed, d.Expected)

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 
 	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/event"
@@ -30,15 +31,31 @@ func NewPolicyChecker(p *policy.Policy, internal func(netip.Addr) bool) *PolicyC
 	return &PolicyChecker{policy: p, internal: internal}
 }
 
-// Check returns the occurrence to raise when c violates the policy.
-// names are the DNS or TLS names the destination was known by.
-func (pc *PolicyChecker) Check(dev Device, c *event.Conn, names []string, pos event.Position) (Occurrence, bool) {
-	dst := c.RespH.Unmap()
-	v := pc.policy.Evaluate(policy.Flow{Class: dev.Class, Src: c.OrigH.Unmap(), Dst: dst, SrcVLAN: c.VLAN,
-		DstPort: c.RespP, Proto: c.Proto, DstNames: names})
-	if v.Allowed || v.NoPolicy {
-		return Occurrence{}, false
+// Violation is a connection the policy does not allow.
+type Violation struct {
+	// Key is the de-duplication key of its alert: one per device,
+	// destination and port.
+	Key     string
+	verdict policy.Verdict
+}
+
+// Check evaluates a connection of a device of the given class; names are
+// the DNS or TLS names the destination was known by. A class the policy
+// does not name is not judged.
+func (pc *PolicyChecker) Check(deviceID, class string, c *event.Conn, names []string) (Violation, bool) {
+	f := policy.Flow{Class: class, Src: c.OrigH.Unmap(), Dst: c.RespH.Unmap(), SrcVLAN: c.VLAN,
+		DstPort: c.RespP, Proto: c.Proto, DstNames: names}
+	if allowed, judged := pc.policy.Allows(f); allowed || !judged {
+		return Violation{}, false
 	}
+	v := pc.policy.Evaluate(f)
+	return Violation{Key: Key(DetectorPolicy, deviceID, c.RespH.Unmap().String(), c.Proto+"/"+strconv.Itoa(int(c.RespP))), verdict: v}, true
+}
+
+// Occurrence builds the alert occurrence of a violation.
+func (pc *PolicyChecker) Occurrence(viol Violation, dev Device, c *event.Conn, names []string, pos event.Position) Occurrence {
+	v := viol.verdict
+	dst := c.RespH.Unmap()
 	zone, inZone := pc.policy.ZoneOf(dst, 0)
 	where := dst.String()
 	if inZone {
@@ -49,7 +66,7 @@ func (pc *PolicyChecker) Check(dev Device, c *event.Conn, names []string, pos ev
 	}
 	m := policyMapping
 	o := Occurrence{
-		Key:      Key(DetectorPolicy, dev.ID, dst.String(), c.Proto+"/"+fmt.Sprint(c.RespP)),
+		Key:      viol.Key,
 		Detector: DetectorPolicy, Device: dev, Severity: alert.Medium, Time: c.TS,
 		What:        fmt.Sprintf("→ %s:%d/%s, not in its allowlist (%s)", where, c.RespP, c.Proto, v.Mode),
 		Explanation: fmt.Sprintf("%s %s.", m.Meaning, v.Reason),
@@ -62,5 +79,5 @@ func (pc *PolicyChecker) Check(dev Device, c *event.Conn, names []string, pos ev
 	}
 	o.Evidence = []alert.Evidence{EventEvidence(c, pos), {Kind: "policy", Summary: v.Reason, Time: c.TS,
 		Fields: map[string]string{"policy": pc.policy.Name, "class": dev.Class, "mode": string(v.Mode)}}}
-	return o, true
+	return o
 }

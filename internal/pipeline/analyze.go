@@ -34,9 +34,10 @@ type Analysis struct {
 }
 
 // PolicyChecker judges a connection of a device against the segmentation
-// policy and returns the occurrence to raise when it violates it.
+// policy; a violation becomes an occurrence.
 type PolicyChecker interface {
-	Check(dev detect.Device, c *event.Conn, names []string, pos event.Position) (detect.Occurrence, bool)
+	Check(deviceID, class string, c *event.Conn, names []string) (detect.Violation, bool)
+	Occurrence(v detect.Violation, dev detect.Device, c *event.Conn, names []string, pos event.Position) detect.Occurrence
 }
 
 // LoadAnalysis restores the baselines and alerts from the store.
@@ -70,8 +71,8 @@ func (a *Analysis) apply(inv *inventory.Inventory, ev event.Event, pos event.Pos
 		devs = a.Baselines.Conn(subjectOf(subject), subjectOf(resp), e, devs)
 		if a.Policy != nil && subject != nil {
 			names := a.Baselines.NamesOf(subject.ID, e.RespH)
-			if o, violated := a.Policy.Check(describe(subject, e.OrigH), e, names, pos); violated {
-				a.emit(pos, o)
+			if v, violated := a.Policy.Check(subject.ID, subject.Class, e, names); violated && !a.repeat(pos, v.Key, detect.DetectorPolicy, e.TS) {
+				a.emit(pos, a.Policy.Occurrence(v, describe(subject, e.OrigH), e, names, pos))
 			}
 		}
 		// A responder's deviations (its volume) concern the responder.
@@ -106,7 +107,22 @@ func (a *Analysis) raise(dev *asset.Device, addr netip.Addr, d baseline.Deviatio
 	if d.Kind == baseline.NewNetwork && dev != nil && fingerprint.IsMobile(dev.Class) {
 		return
 	}
+	if a.repeat(pos, detect.DeviationKey(idOf(dev), d), string(d.Kind), d.Time) {
+		return
+	}
 	a.emit(pos, detect.FromDeviation(describe(dev, addr), d, ev, pos))
+}
+
+// repeat counts one more occurrence of an alert that needs nothing else
+// (see detect.Engine.Repeat).
+func (a *Analysis) repeat(pos event.Position, key, detector string, at time.Time) bool {
+	if !a.Alerts.Repeat(key, at) {
+		return false
+	}
+	if a.OnOccurrence != nil {
+		a.OnOccurrence(pos, detect.Occurrence{Key: key, Detector: detector, Time: at})
+	}
+	return true
 }
 
 func (a *Analysis) emit(pos event.Position, o detect.Occurrence) {
@@ -137,6 +153,13 @@ func (a *Analysis) flush(inv *inventory.Inventory, merged []inventory.Merge, b *
 		return describe(d, netip.Addr{}), true
 	})
 	return nil
+}
+
+func idOf(d *asset.Device) string {
+	if d == nil {
+		return ""
+	}
+	return d.ID
 }
 
 func subjectOf(d *asset.Device) baseline.Subject {

@@ -43,22 +43,13 @@ func (p *Policy) Evaluate(f Flow) Verdict {
 	if !ok {
 		return Verdict{NoPolicy: true, Reason: fmt.Sprintf("class %q has no entry in policy %q: not evaluated", f.Class, p.Name)}
 	}
-	dst := f.Dst.Unmap()
-	dstZone, inZone := p.ZoneOf(dst, f.DstVLAN)
-	names := normalizeFlowNames(f.DstNames)
-	proto := strings.ToLower(f.Proto)
-	for i := range cp.Allow {
-		r := &cp.Allow[i]
-		if !r.matchesService(proto, f.DstPort) {
-			continue
-		}
-		if what, ok := r.To.match(dst, dstZone, inZone, names); ok {
-			return Verdict{
-				Allowed: true,
-				Mode:    cp.Mode,
-				Rule:    r,
-				Reason:  fmt.Sprintf("allowed by rule at line %d (%s, %s)", r.Line, what, service(proto, f.DstPort)),
-			}
+	dst, proto, names := f.Dst.Unmap(), strings.ToLower(f.Proto), normalizeFlowNames(f.DstNames)
+	if r, what, ok := p.firstMatch(cp, f, dst, proto, names); ok {
+		return Verdict{
+			Allowed: true,
+			Mode:    cp.Mode,
+			Rule:    r,
+			Reason:  fmt.Sprintf("allowed by rule at line %d (%s, %s)", r.Line, what, service(proto, f.DstPort)),
 		}
 	}
 	reason := fmt.Sprintf("%s %s → %s is not in its allowlist (default deny)", f.Class, p.describeSource(f), describeDestination(dst, f.DstPort, proto, names))
@@ -66,6 +57,33 @@ func (p *Policy) Evaluate(f Flow) Verdict {
 		reason += "; alert-only: report, do not block"
 	}
 	return Verdict{Mode: cp.Mode, Reason: reason}
+}
+
+// Allows is Evaluate without the explanation, for the hot path of
+// checking every connection: it reports whether the flow is allowed and
+// whether the policy judges its class at all.
+func (p *Policy) Allows(f Flow) (allowed, judged bool) {
+	cp, ok := p.Class(f.Class)
+	if !ok {
+		return false, false
+	}
+	_, _, allowed = p.firstMatch(cp, f, f.Dst.Unmap(), strings.ToLower(f.Proto), normalizeFlowNames(f.DstNames))
+	return allowed, true
+}
+
+// firstMatch returns the first rule of the class that allows the flow.
+func (p *Policy) firstMatch(cp *ClassPolicy, f Flow, dst netip.Addr, proto string, names []string) (*Rule, string, bool) {
+	dstZone, inZone := p.ZoneOf(dst, f.DstVLAN)
+	for i := range cp.Allow {
+		r := &cp.Allow[i]
+		if !r.matchesService(proto, f.DstPort) {
+			continue
+		}
+		if what, ok := r.To.match(dst, dstZone, inZone, names); ok {
+			return r, what, true
+		}
+	}
+	return nil, "", false
 }
 
 // ZoneOf returns the zone of addr: the zone with the longest CIDR that
