@@ -207,3 +207,35 @@ func (e *X509) Time() time.Time         { return e.TS }
 func (e *Software) Time() time.Time     { return e.TS }
 func (e *KnownHost) Time() time.Time    { return e.TS }
 func (e *KnownService) Time() time.Time { return e.TS }
+
+// Clone returns a shallow copy of an event (its strings and slices are
+// shared), for a reader that reuses the struct it returns.
+func Clone(ev Event) Event {
+	switch e := ev.(type) {
+	case *Conn:
+		c := *e
+		return &c
+	case *DHCP:
+		c := *e
+		return &c
+	case *DNS:
+		c := *e
+		return &c
+	case *SSL:
+		c := *e
+		return &c
+	case *X509:
+		c := *e
+		return &c
+	case *Software:
+		c := *e
+		return &c
+	case *KnownHost:
+		c := *e
+		return &c
+	case *KnownService:
+		c := *e
+		return &c
+	}
+	return ev
+}

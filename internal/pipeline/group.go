@@ -5,15 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
+	"github.com/vigil-iomt/vigil/internal/event"
 	"github.com/vigil-iomt/vigil/internal/ingest/source"
 	"github.com/vigil-iomt/vigil/internal/ingest/zeek"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
 
-// groupFile is one log of a group being read: its reader, checkpoint and
-// the record read ahead, waiting for its turn in event-time order.
+// groupFile is one log of a group being read: its reader, running ahead
+// in a goroutine of its own (parsing is a good part of the work, and a
+// second core does it while the first applies records), its checkpoint,
+// and the record read ahead, waiting for its turn in event-time order.
 type groupFile struct {
 	f         *source.File
 	r         *zeek.Reader
@@ -22,40 +26,101 @@ type groupFile struct {
 	sum       FileSummary
 	lastRaw   int64
 
+	chunks <-chan []readItem
+	chunk  []readItem
+
 	next    zeek.Record
 	hasNext bool
 	fatal   error
 }
 
-// advance reads the file's next good record, counting the bad ones.
+// readItem is a record or an error, in stream order.
+type readItem struct {
+	rec zeek.Record
+	err error
+}
+
+// readChunk is how many records the read-ahead hands over at once.
+const readChunk = 512
+
+// readAhead parses the file in the calling goroutine, sending records in
+// chunks until the end of the stream, a fatal error, or done. Each record
+// gets its own copy of its event (the reader reuses its own).
+func readAhead(r *zeek.Reader, out chan<- []readItem, done <-chan struct{}) {
+	defer close(out)
+	var conns []event.Conn
+	for {
+		chunk := make([]readItem, 0, readChunk)
+		if cap(conns)-len(conns) < readChunk {
+			conns = make([]event.Conn, 0, readChunk)
+		}
+		end := false
+		for len(chunk) < readChunk {
+			rec, err := r.Next()
+			if errors.Is(err, io.EOF) {
+				end = true
+				break
+			}
+			if c, ok := rec.Event.(*event.Conn); ok && err == nil {
+				conns = append(conns, *c)
+				rec.Event = &conns[len(conns)-1]
+			} else if rec.Event != nil {
+				rec.Event = event.Clone(rec.Event)
+			}
+			chunk = append(chunk, readItem{rec, err})
+			var recErr *zeek.RecordError
+			if err != nil && !errors.As(err, &recErr) {
+				end = true // fatal for the stream
+				break
+			}
+		}
+		if len(chunk) > 0 {
+			select {
+			case out <- chunk:
+			case <-done:
+				return
+			}
+		}
+		if end {
+			return
+		}
+	}
+}
+
+// advance takes the file's next good record, counting the bad ones.
 func (g *groupFile) advance(in *Ingester, sum *Summary) {
 	g.hasNext = false
 	for g.fatal == nil {
-		rec, err := g.r.Next()
-		if errors.Is(err, io.EOF) {
-			return
+		if len(g.chunk) == 0 {
+			c, ok := <-g.chunks
+			if !ok {
+				return
+			}
+			g.chunk = c
 		}
-		if err != nil {
+		it := g.chunk[0]
+		g.chunk = g.chunk[1:]
+		if it.err != nil {
 			var recErr *zeek.RecordError
-			if errors.As(err, &recErr) {
+			if errors.As(it.err, &recErr) {
 				g.sum.Read++
 				g.sum.Rejected++
 				g.cp.Rejected++
-				in.opts.Metrics.addRecords(rec.Path, "rejected", 1)
-				sum.addError(in.opts.MaxErrors, err.Error())
-				in.opts.Logger.Debug("rejected record", "error", err)
+				in.opts.Metrics.addRecords(it.rec.Path, "rejected", 1)
+				sum.addError(in.opts.MaxErrors, it.err.Error())
+				in.opts.Logger.Debug("rejected record", "error", it.err)
 				continue
 			}
-			g.fatal = err
+			g.fatal = it.err
 			return
 		}
-		g.next, g.hasNext = rec, true
+		g.next, g.hasNext = it.rec, true
 		return
 	}
 }
 
 // position is how far the file has been applied: up to the record read
-// ahead, or to where the reader stopped.
+// ahead, or, once the read-ahead has ended, to where the reader stopped.
 func (g *groupFile) position() (offset, line int64) {
 	if g.hasNext {
 		return g.next.Pos.Offset, g.next.Pos.Line - 1
@@ -102,7 +167,12 @@ func (in *Ingester) openGroupFile(ctx context.Context, path string) (*groupFile,
 // commit or a canceled context stops the run.
 func (in *Ingester) ingestGroup(ctx context.Context, paths []string, sum *Summary) error {
 	var files []*groupFile
+	done := make(chan struct{})
+	var readers sync.WaitGroup
 	defer func() {
+		// Stop the read-aheads before closing their files.
+		close(done)
+		readers.Wait()
 		// Whatever ended the group, each file's counts go in the summary.
 		for _, g := range files {
 			g.f.Close()
@@ -189,6 +259,11 @@ func (in *Ingester) ingestGroup(ctx context.Context, paths []string, sum *Summar
 	}
 
 	for _, g := range files {
+		ch := make(chan []readItem, 4)
+		g.chunks = ch
+		readers.Go(func() { readAhead(g.r, ch, done) })
+	}
+	for _, g := range files {
 		g.advance(in, sum)
 	}
 	for {
@@ -219,8 +294,6 @@ func (in *Ingester) ingestGroup(ctx context.Context, paths []string, sum *Summar
 				an.apply(inv, rec.Event, rec.Pos)
 			}
 		}
-		// Read ahead only once the record has been applied: the reader
-		// reuses the event it returned.
 		cur.advance(in, sum)
 		if pending >= in.opts.BatchSize || inv.Dirty() >= in.opts.MaxDirty || in.analysisDirty() >= in.opts.MaxDirty {
 			if err := ctx.Err(); err != nil {
