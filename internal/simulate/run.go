@@ -89,6 +89,9 @@ func Run(ctx context.Context, dir string, opts Options) (*Truth, error) {
 	if err := writeTruth(dir, t); err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
+	if err := writeZones(dir); err != nil {
+		return nil, fmt.Errorf("simulate: %w", err)
+	}
 	return t, nil
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigil-iomt/vigil/internal/event"
 	"github.com/vigil-iomt/vigil/internal/ingest/zeek"
+	"github.com/vigil-iomt/vigil/internal/policy"
 )
 
 func runSim(t testing.TB, opts Options) (string, *Truth) {
@@ -415,4 +416,24 @@ func logPath(name string) string {
 		return name
 	}
 	return filepath.Join(LogDir, name)
+}
+
+// TestZonesFileIsAPolicy: zones.yaml parses as a segmentation policy and
+// places every address a simulated device held in one of its zones.
+func TestZonesFileIsAPolicy(t *testing.T) {
+	dir, tr := runSim(t, Options{Seed: 3, Devices: 60, Hours: 2})
+	p, err := policy.Load(filepath.Join(dir, ZonesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range tr.Devices {
+		for _, ip := range d.IPs {
+			if _, ok := p.ZoneOf(netip.MustParseAddr(ip.Addr), 0); !ok {
+				t.Errorf("%s at %s: in no zone of %s", d.Hostname, ip.Addr, ZonesFile)
+			}
+		}
+	}
+	if len(p.Zones) != len(zoneTable) {
+		t.Errorf("%d zones, want %d", len(p.Zones), len(zoneTable))
+	}
 }
