@@ -56,13 +56,16 @@ func newPolicyLearnCommand(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "learn",
-		Short: "Propose allowlists per device class from what the fleet was seen doing",
+		Short: "Propose allowlists per device class and model from what the fleet was seen doing",
 		Long: `learn reads every device's baseline and proposes, per class, the destinations its devices
 use: internal ones generalised to the zone that holds them (zones from --zones, default the
 reference template's), named ones to their DNS names, the rest to single addresses.
 A destination used by fewer than --min-devices devices of a class and by less than
---min-fraction of them is left out and listed as an outlier on stderr. The proposal is YAML
-on stdout, ready for "vigil policy check" and "vigil policy replay".`,
+--min-fraction of them is left out and listed as an outlier on stderr. A device model seen
+on at least --min-devices devices whose devices do something else than their class gets an
+entry of its own (model: ...), learned from its devices alone; it replaces the class entry
+for that model. The proposal is YAML on stdout, ready for "vigil policy check" and
+"vigil policy replay".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			zones := policy.Template()
@@ -96,7 +99,7 @@ on stdout, ready for "vigil policy check" and "vigil policy replay".`,
 			}
 			for _, o := range prop.Outliers {
 				fmt.Fprintf(cmd.ErrOrStderr(), "outlier: %s %s → %s:%d/%s %v (%d connections)\n",
-					o.Class, o.DeviceID, o.Dst, o.DstPort, o.Proto, o.DstNames, o.Count)
+					policy.MemberKey{Class: o.Class, Model: o.Model}, o.DeviceID, o.Dst, o.DstPort, o.Proto, o.DstNames, o.Count)
 			}
 			return nil
 		},
@@ -116,8 +119,9 @@ func newPolicyReplayCommand(g *globals) *cobra.Command {
 		Use:   "replay POLICY",
 		Short: "Report which observed flows a candidate policy would block, per device",
 		Long: `replay evaluates every flow recorded in the devices' baselines and last seen at or after
---since against the policy, and lists per device what the policy would have blocked (what
-would break if it were enforced). Classes in alert-only mode (life-sustaining devices by
+--since against the policy, each by the entry of its device's class and model, and lists
+per device (with that entry) what the policy would have blocked (what would break if it
+were enforced). Classes in alert-only mode (life-sustaining devices by
 default) are listed as "would alert".`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -152,7 +156,7 @@ default) are listed as "would alert".`,
 			fmt.Fprintf(out, "flows evaluated: %d  would block: %d  would alert (alert-only): %d  class not in policy: %d\n",
 				res.Evaluated, res.Blocked, res.AlertOnly, res.NoPolicy)
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "DEVICE\tCLASS\tVERDICT\tDESTINATION\tSERVICE\tCONNECTIONS\tLAST SEEN")
+			fmt.Fprintln(tw, "DEVICE\tENTRY\tVERDICT\tDESTINATION\tSERVICE\tCONNECTIONS\tLAST SEEN")
 			for _, d := range res.Devices {
 				for _, list := range []struct {
 					verdict string
@@ -163,7 +167,7 @@ default) are listed as "would alert".`,
 						if len(o.DstNames) > 0 {
 							dst += " (" + strings.Join(o.DstNames, ", ") + ")"
 						}
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s/%d\t%d\t%s\n", d.DeviceID, d.Class, list.verdict, dst,
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s/%d\t%d\t%s\n", d.DeviceID, d.Entry, list.verdict, dst,
 							o.Proto, o.DstPort, o.Count, o.Last.Format(time.RFC3339))
 					}
 				}
@@ -185,7 +189,8 @@ func newPolicyExportCommand(g *globals) *cobra.Command {
 		Use:   "export POLICY",
 		Short: "Write a policy as firewall configuration: " + strings.Join(policy.Formats(), ", "),
 		Long: `export turns a policy into firewall rules. Firewalls match addresses, not classes or names:
-each class's source set is the current addresses of its devices in the inventory, and each
+each entry's source set is the current addresses of the devices it judges in the inventory
+(a model entry: the devices of that class and model; the class entry: the others), and each
 DNS name in a rule becomes the addresses the fleet was seen resolving it to (names never
 seen are written as comments). Apply nftables output with "nft -f", iptables output with
 "iptables-restore" (docs/policy.md).`,

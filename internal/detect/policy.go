@@ -19,7 +19,8 @@ var policyMapping = Mapping{DetectorPolicy, alert.Medium, []string{"T1021", "T08
 	"The device opened a connection its class's allowlist does not permit (default deny). Towards the internet this is how command and control and exfiltration look (high); inside the hospital it is how an intruder moves from a device to the EHR or the wider network (medium). Classes in alert-only mode (life-sustaining devices by default) are reported, never blocked."}
 
 // PolicyChecker checks each connection of a classified device against a
-// segmentation policy; a class the policy does not name is not judged.
+// segmentation policy, by the entry of its class and model; a class the
+// policy does not name is not judged.
 type PolicyChecker struct {
 	policy   *policy.Policy
 	internal func(netip.Addr) bool
@@ -39,11 +40,12 @@ type Violation struct {
 	verdict policy.Verdict
 }
 
-// Check evaluates a connection of a device of the given class; names are
-// the DNS or TLS names the destination was known by. A class the policy
-// does not name is not judged.
-func (pc *PolicyChecker) Check(deviceID, class string, c *event.Conn, names []string) (Violation, bool) {
-	f := policy.Flow{Class: class, Src: c.OrigH.Unmap(), Dst: c.RespH.Unmap(), SrcVLAN: c.VLAN,
+// Check evaluates a connection of a device of the given class and model
+// (empty when unknown); names are the DNS or TLS names the destination was
+// known by. The policy's entry for the class and model judges it when
+// there is one, else its class entry; a device with neither is not judged.
+func (pc *PolicyChecker) Check(deviceID, class, model string, c *event.Conn, names []string) (Violation, bool) {
+	f := policy.Flow{Class: class, Model: model, Src: c.OrigH.Unmap(), Dst: c.RespH.Unmap(), SrcVLAN: c.VLAN,
 		DstPort: c.RespP, Proto: c.Proto, DstNames: names}
 	if allowed, judged := pc.policy.Allows(f); allowed || !judged {
 		return Violation{}, false
@@ -77,7 +79,10 @@ func (pc *PolicyChecker) Occurrence(viol Violation, dev Device, c *event.Conn, n
 		o.Attack = []string{"T1071", "T0883"}
 		o.D3FEND = []string{"D3-NTF", "D3-OTF"}
 	}
-	o.Evidence = []alert.Evidence{EventEvidence(c, pos), {Kind: "policy", Summary: v.Reason, Time: c.TS,
-		Fields: map[string]string{"policy": pc.policy.Name, "class": dev.Class, "mode": string(v.Mode)}}}
+	fields := map[string]string{"policy": pc.policy.Name, "class": dev.Class, "mode": string(v.Mode)}
+	if v.Entry != nil && v.Entry.Model != "" {
+		fields["model"] = v.Entry.Model // judged by a model entry
+	}
+	o.Evidence = []alert.Evidence{EventEvidence(c, pos), {Kind: "policy", Summary: v.Reason, Time: c.TS, Fields: fields}}
 	return o
 }

@@ -33,10 +33,10 @@ type Analysis struct {
 	scratch []baseline.Deviation
 }
 
-// PolicyChecker judges a connection of a device against the segmentation
-// policy; a violation becomes an occurrence.
+// PolicyChecker judges a connection of a device, by its class and model,
+// against the segmentation policy; a violation becomes an occurrence.
 type PolicyChecker interface {
-	Check(deviceID, class string, c *event.Conn, names []string) (detect.Violation, bool)
+	Check(deviceID, class, model string, c *event.Conn, names []string) (detect.Violation, bool)
 	Occurrence(v detect.Violation, dev detect.Device, c *event.Conn, names []string, pos event.Position) detect.Occurrence
 }
 
@@ -66,12 +66,12 @@ func (a *Analysis) apply(inv *inventory.Inventory, ev event.Event, pos event.Pos
 	var addr netip.Addr
 	switch e := ev.(type) {
 	case *event.Conn:
-		subject, addr = inv.DeviceAt(e.OrigH, e.TS), e.OrigH
+		subject = inv.DeviceAt(e.OrigH, e.TS)
 		resp := inv.DeviceAt(e.RespH, e.TS)
 		devs = a.Baselines.Conn(subjectOf(subject), subjectOf(resp), e, devs)
 		if a.Policy != nil && subject != nil {
 			names := a.Baselines.NamesOf(subject.ID, e.RespH)
-			if v, violated := a.Policy.Check(subject.ID, subject.Class, e, names); violated && !a.repeat(pos, v.Key, detect.DetectorPolicy, e.TS) {
+			if v, violated := a.Policy.Check(subject.ID, subject.Class, subject.Model, e, names); violated && !a.repeat(pos, v.Key, detect.DetectorPolicy, e.TS) {
 				a.emit(pos, a.Policy.Occurrence(v, describe(subject, e.OrigH), e, names, pos))
 			}
 		}

@@ -15,7 +15,8 @@ import (
 
 // Observed is what the stored baselines say the fleet does, in the terms
 // of the policy package: every recorded flow of every device, the current
-// addresses of each class's devices, and the addresses each DNS name was
+// addresses of the devices of each class and model (policy.Export gives
+// them to the entry that judges them), and the addresses each DNS name was
 // seen to resolve to.
 type Observed struct {
 	Flows    []policy.Observation
@@ -35,7 +36,8 @@ func LoadObserved(ctx context.Context, st store.Store) (*Observed, error) {
 		d := &devs[i]
 		byID[d.ID] = d
 		if a, ok := currentAddr(d); ok {
-			o.Members[d.Class] = append(o.Members[d.Class], a)
+			k := policy.MemberKey{Class: d.Class, Model: d.Model}
+			o.Members[k] = append(o.Members[k], a)
 		}
 	}
 	err = st.Baselines(ctx, func(doc store.BaselineDoc) error {

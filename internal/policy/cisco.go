@@ -11,9 +11,9 @@ import (
 // ciscoRemarkMax is the longest ACL remark IOS accepts.
 const ciscoRemarkMax = 100
 
-// writeCiscoACL writes one IOS extended named ACL per class for IPv4
-// ("VIGIL-<CLASS>") and, for classes with IPv6 members, one IPv6 ACL
-// ("VIGIL-<CLASS>-V6").
+// writeCiscoACL writes one IOS extended named ACL per entry for IPv4
+// ("VIGIL-<CLASS>", for a model entry "VIGIL-<CLASS>-M<TAG>") and, for
+// entries with IPv6 members, one IPv6 ACL (the name and "-V6").
 func writeCiscoACL(w io.Writer, e *exportPolicy) error {
 	b := bufio.NewWriter(w)
 	fmt.Fprintf(b, "! Vigil segmentation policy %q as IOS named ACLs: default deny per device class.\n", safeComment(e.Name, 200))
@@ -21,11 +21,14 @@ func writeCiscoACL(w io.Writer, e *exportPolicy) error {
 	b.WriteString("!   interface Vlan40\n!    ip access-group VIGIL-INFUSION_PUMP in\n!    ipv6 traffic-filter VIGIL-INFUSION_PUMP-V6 in\n")
 	b.WriteString("! One ACL per direction fits an interface: classes sharing a VLAN need their ACLs merged.\n")
 	for _, c := range e.Unused {
-		fmt.Fprintf(b, "! members given for class %s, which has no entry in the policy: not written\n", c)
+		fmt.Fprintf(b, "! members given for %s, which has no entry in the policy: not written\n", safeComment(c, 200))
 	}
 	for _, c := range e.Classes {
 		v4, v6 := splitFamilies(c.Members)
 		name := "VIGIL-" + strings.ToUpper(c.Class)
+		if c.Model != "" {
+			name += "-M" + strings.ToUpper(modelTag(c.Class, c.Model))
+		}
 		writeCiscoList(b, &c, v4, "ip access-list extended "+name, "ip", false)
 		if len(v6) > 0 {
 			writeCiscoList(b, &c, v6, "ipv6 access-list "+name+"-V6", "ipv6", true)
@@ -39,7 +42,7 @@ func writeCiscoList(b *bufio.Writer, c *exportClass, members []netip.Prefix, hea
 	remark := func(format string, args ...any) {
 		fmt.Fprintf(b, " remark %s\n", safeComment(fmt.Sprintf(format, args...), ciscoRemarkMax))
 	}
-	remark("class %s (%s), policy line %d", c.Class, c.Mode, c.Line)
+	remark("%s (%s), policy line %d", c.name(), c.Mode, c.Line)
 	remark("replies to connections opened toward the devices")
 	b.WriteString(" permit tcp any any established\n")
 	if len(members) == 0 {

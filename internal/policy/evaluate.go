@@ -8,7 +8,11 @@ import (
 
 // Flow is one observed connection attempt from a device.
 type Flow struct {
-	Class    string // the device's class
+	Class string // the device's class
+	// Model is the device's model (asset.Device.Model), or empty when
+	// unknown: it selects the model entry of the class when the policy has
+	// one (Policy.Entry).
+	Model    string
 	Src, Dst netip.Addr
 	SrcVLAN  int // 0 = unknown; only used to name the source's zone in Reason
 	// DstVLAN is the destination's VLAN when known (0 = unknown): it places
@@ -24,46 +28,61 @@ type Flow struct {
 // Verdict is the outcome of evaluating a flow.
 type Verdict struct {
 	Allowed bool
-	// Mode is the class's mode: for AlertOnly, a flow that is not allowed
-	// is to be reported, never blocked.
-	Mode   Mode
+	// Mode is the mode of the entry that judged the flow: for AlertOnly, a
+	// flow that is not allowed is to be reported, never blocked.
+	Mode Mode
+	// Entry is the entry that judged the flow: the model entry of the
+	// flow's class and model, else the class entry; nil with NoPolicy.
+	Entry  *ClassPolicy
 	Rule   *Rule  // the rule that allowed the flow; nil when it is not allowed
-	Reason string // in plain language, for people
-	// NoPolicy is set when the class has no entry in the policy: the flow
+	Reason string // in plain language, for people; names a model entry
+	// NoPolicy is set when neither the flow's class nor its model has an
+	// entry in the policy: the flow
 	// was not evaluated (Allowed is false, Mode is empty) and the caller
 	// decides what that means, e.g. a report of unsegmented classes.
 	NoPolicy bool
 }
 
-// Evaluate decides whether the policy allows f. A class's allowlist is
-// default deny: the flow is allowed when any of its rules matches (the
-// first one in file order is reported), else it is not.
+// Evaluate decides whether the policy allows f. The flow is judged by one
+// entry (Policy.Entry): the model entry of its class and model when the
+// policy has one, which replaces the class entry for that model, else the
+// class entry. An allowlist is default deny: the flow is allowed when any
+// of the entry's rules matches (the first one in file order is reported),
+// else it is not.
 func (p *Policy) Evaluate(f Flow) Verdict {
-	cp, ok := p.Class(f.Class)
+	cp, ok := p.Entry(f.Class, f.Model)
 	if !ok {
 		return Verdict{NoPolicy: true, Reason: fmt.Sprintf("class %q has no entry in policy %q: not evaluated", f.Class, p.Name)}
 	}
 	dst, proto, names := f.Dst.Unmap(), strings.ToLower(f.Proto), normalizeFlowNames(f.DstNames)
 	if r, what, ok := p.firstMatch(cp, f, dst, proto, names); ok {
+		of := ""
+		if cp.Model != "" {
+			of = fmt.Sprintf(" of model %q", cp.Model)
+		}
 		return Verdict{
 			Allowed: true,
 			Mode:    cp.Mode,
+			Entry:   cp,
 			Rule:    r,
-			Reason:  fmt.Sprintf("allowed by rule at line %d (%s, %s)", r.Line, what, service(proto, f.DstPort)),
+			Reason:  fmt.Sprintf("allowed by rule at line %d%s (%s, %s)", r.Line, of, what, service(proto, f.DstPort)),
 		}
 	}
-	reason := fmt.Sprintf("%s %s → %s is not in its allowlist (default deny)", f.Class, p.describeSource(f), describeDestination(dst, f.DstPort, proto, names))
+	reason := fmt.Sprintf("%s %s → %s is not in its allowlist (default deny)", cp.Name(), p.describeSource(f), describeDestination(dst, f.DstPort, proto, names))
+	if cp.Model != "" {
+		reason += fmt.Sprintf("; judged by the entry for model %q at line %d", cp.Model, cp.Line)
+	}
 	if cp.Mode == AlertOnly {
 		reason += "; alert-only: report, do not block"
 	}
-	return Verdict{Mode: cp.Mode, Reason: reason}
+	return Verdict{Mode: cp.Mode, Entry: cp, Reason: reason}
 }
 
 // Allows is Evaluate without the explanation, for the hot path of
 // checking every connection: it reports whether the flow is allowed and
-// whether the policy judges its class at all.
+// whether the policy judges its class (or model) at all.
 func (p *Policy) Allows(f Flow) (allowed, judged bool) {
-	cp, ok := p.Class(f.Class)
+	cp, ok := p.Entry(f.Class, f.Model)
 	if !ok {
 		return false, false
 	}
@@ -71,7 +90,7 @@ func (p *Policy) Allows(f Flow) (allowed, judged bool) {
 	return allowed, true
 }
 
-// firstMatch returns the first rule of the class that allows the flow.
+// firstMatch returns the first rule of the entry that allows the flow.
 func (p *Policy) firstMatch(cp *ClassPolicy, f Flow, dst netip.Addr, proto string, names []string) (*Rule, string, bool) {
 	dstZone, inZone := p.ZoneOf(dst, f.DstVLAN)
 	for i := range cp.Allow {

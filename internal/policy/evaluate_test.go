@@ -84,6 +84,21 @@ func TestEvaluate(t *testing.T) {
 			true, 43, "any destination, tcp/443", Enforce, false},
 		{"any destination, other port", Flow{Class: "it_server", Src: pump, Dst: a("2001:db8::1"), DstPort: 80, Proto: "tcp"},
 			false, 0, "default deny", Enforce, false},
+		// A model entry replaces the class entry for its model.
+		{"model entry allows", Flow{Class: "infusion_pump", Model: "Alaris 8015", Src: pump, Dst: a("10.20.0.5"), DstPort: 443, Proto: "tcp"},
+			true, 55, `allowed by rule at line 55 of model "Alaris 8015" (zone device-servers, tcp/443)`, Enforce, false},
+		{"model entry replaces: a class rule does not apply", Flow{Class: "infusion_pump", Model: "Alaris 8015", Src: pump, Dst: a("10.0.0.53"), DstPort: 53, Proto: "udp"},
+			false, 0, `infusion_pump model "Alaris 8015" 10.40.0.11 (zone campus) → 10.0.0.53:53/udp is not in its allowlist (default deny); judged by the entry for model "Alaris 8015" at line 51`, Enforce, false},
+		{"model entry replaces: its own mode, not the class's", Flow{Class: "infusion_pump", Model: "Alaris 8015", Src: pump, Dst: a("10.20.0.5"), DstPort: 8000, Proto: "tcp"},
+			false, 0, "default deny", Enforce, false},
+		{"model without an entry: the class entry", Flow{Class: "infusion_pump", Model: "Plum 360", Src: pump, Dst: a("10.0.0.53"), DstPort: 53, Proto: "udp"},
+			true, 26, "allowed by rule at line 26 (zone infrastructure, udp/53)", AlertOnly, false},
+		{"models match exactly", Flow{Class: "infusion_pump", Model: "alaris 8015", Src: pump, Dst: a("10.20.0.5"), DstPort: 8000, Proto: "tcp"},
+			true, 18, "", AlertOnly, false},
+		{"model entry with an empty allowlist denies all", Flow{Class: "patient_monitor", Model: `IntelliVue "MX40" wireless`, Src: pump, Dst: a("192.0.2.10"), DstPort: 2575, Proto: "tcp"},
+			false, 0, `patient_monitor model "IntelliVue \"MX40\" wireless" 10.40.0.11`, Enforce, false},
+		{"model of another class", Flow{Class: "printer", Model: "Alaris 8015", Src: pump, Dst: a("10.20.0.5"), DstPort: 443, Proto: "tcp"},
+			false, 0, "printer 10.40.0.11", Enforce, false},
 		{"class with no policy", Flow{Class: "ventilator", Src: pump, Dst: a("10.20.0.5"), DstPort: 443, Proto: "tcp"},
 			false, 0, `class "ventilator" has no entry in policy "small": not evaluated`, "", true},
 	}
@@ -102,7 +117,36 @@ func TestEvaluate(t *testing.T) {
 			if !strings.Contains(got.Reason, tt.wantReason) {
 				t.Errorf("got reason %q, want it to contain %q", got.Reason, tt.wantReason)
 			}
+			if got.NoPolicy != (got.Entry == nil) {
+				t.Errorf("got entry %v with no_policy=%v", got.Entry, got.NoPolicy)
+			}
+			if want, ok := p.Entry(tt.flow.Class, tt.flow.Model); ok && got.Entry != want {
+				t.Errorf("judged by %s, want %s", got.Entry.Name(), want.Name())
+			}
+			if allowed, judged := p.Allows(tt.flow); allowed != got.Allowed || judged == got.NoPolicy {
+				t.Errorf("Allows = %v, %v; Evaluate says allowed=%v no_policy=%v", allowed, judged, got.Allowed, got.NoPolicy)
+			}
 		})
+	}
+}
+
+// TestEntryWithoutClassEntry: a policy may name only a model; devices of
+// the class's other models are then not judged.
+func TestEntryWithoutClassEntry(t *testing.T) {
+	p, err := Parse([]byte("classes:\n  - class: printer\n    model: LaserJet 4\n    allow: [{to: any, proto: tcp, ports: [9100]}]\n"), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Flow{Class: "printer", Model: "LaserJet 4", Src: netip.MustParseAddr("10.0.0.1"), Dst: netip.MustParseAddr("10.0.0.2"), DstPort: 9100, Proto: "tcp"}
+	if v := p.Evaluate(f); !v.Allowed || v.Entry.Model != "LaserJet 4" {
+		t.Errorf("got %+v, want allowed by the model entry", v)
+	}
+	f.Model = "LaserJet 5"
+	if v := p.Evaluate(f); !v.NoPolicy {
+		t.Errorf("got %+v, want not judged", v)
+	}
+	if _, ok := p.Class("printer"); ok {
+		t.Error("Class(printer) found a class entry in a policy with only a model entry")
 	}
 }
 

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,9 +16,24 @@ import (
 // ErrUnknownFormat is returned by Export for a format it does not write.
 var ErrUnknownFormat = errors.New("unknown export format")
 
-// Members maps each device class to the current addresses of its devices:
-// firewalls match sources by address.
-type Members map[string][]netip.Addr
+// MemberKey is the class and model of a group of devices; Model is empty
+// for devices whose model is unknown.
+type MemberKey struct{ Class, Model string }
+
+// String returns "class" or "class/model".
+func (k MemberKey) String() string {
+	if k.Model == "" {
+		return k.Class
+	}
+	return k.Class + "/" + k.Model
+}
+
+// Members maps the class and model of devices to their current addresses:
+// firewalls match sources by address. The caller says what each device
+// is; Export routes it to the entry that judges it (Policy.Entry): the
+// members of (class, model) are the sources of the model entry when the
+// policy has one, else of the class entry.
+type Members map[MemberKey][]netip.Addr
 
 // Resolved gives the current addresses of the DNS names of allow rules,
 // keyed by the name as written in the rule ("api.vendor.com",
@@ -48,7 +65,9 @@ func Formats() []string {
 // `nft -f` script), "iptables" and "ip6tables" (`iptables-restore` and
 // `ip6tables-restore` input for the filter table), "cisco-acl" (IOS
 // extended named ACLs, IPv4 and IPv6) or "json" (the resolved policy).
-// Sources are the members of each class; zones become the addresses of
+// Sources are the members of each entry: a model entry gets the members of
+// its class and model, the class entry those of its class whose model has
+// no entry; zones become the addresses of
 // their CIDRs minus the more specific CIDRs of other zones (so that an
 // address is in exactly the zone ZoneOf names); names become their
 // resolved addresses. Output is deterministic.
@@ -69,7 +88,8 @@ type exportPolicy struct {
 	Name    string        `json:"name"`
 	Zones   []exportZone  `json:"zones"`
 	Classes []exportClass `json:"classes"`
-	// Unused are classes of Members that have no entry in the policy.
+	// Unused are the keys of Members ("class" or "class/model") for which
+	// the policy has no entry.
 	Unused []string `json:"classes_without_policy,omitempty"`
 }
 
@@ -84,6 +104,7 @@ type exportZone struct {
 
 type exportClass struct {
 	Class   string         `json:"class"`
+	Model   string         `json:"model,omitempty"` // a model entry
 	Mode    Mode           `json:"mode"`
 	Line    int            `json:"line"`
 	Members []netip.Prefix `json:"members"` // host prefixes, IPv4 first
@@ -122,6 +143,23 @@ func splitFamilies(ps []netip.Prefix) (v4, v6 []netip.Prefix) {
 	return v4, v6
 }
 
+// name names the entry in comments: "class infusion_pump" or
+// "class infusion_pump model 'Alaris 8015'", safe for every format.
+func (c *exportClass) name() string {
+	if c.Model == "" {
+		return "class " + c.Class
+	}
+	return "class " + c.Class + " model '" + safeComment(c.Model, 64) + "'"
+}
+
+// modelTag is a short stable tag of a model entry for firewall names,
+// which must be short and cannot carry the model's spaces and
+// punctuation: 6 hex digits of a SHA-256 of the class and the model.
+func modelTag(class, model string) string {
+	sum := sha256.Sum256([]byte(class + "\x00" + model))
+	return hex.EncodeToString(sum[:3])
+}
+
 // describe says what a rule allows, for comments: "line 42: pump server".
 func (r *exportRule) describe() string {
 	s := fmt.Sprintf("line %d", r.Line)
@@ -149,14 +187,24 @@ func resolve(p *Policy, members Members, resolved Resolved) *exportPolicy {
 		zoneAddrs[z.Name] = addrs
 		e.Zones = append(e.Zones, exportZone{Name: z.Name, Description: z.Description, CIDRs: z.CIDRs, VLANs: z.VLANs, Addresses: addrs})
 	}
-	for _, c := range p.Classes {
-		ec := exportClass{Class: c.Class, Mode: c.Mode, Line: c.Line, Rules: []exportRule{}}
-		for _, a := range members[c.Class] {
+	// Route every group of members to the entry that judges it.
+	sources := make(map[entryKey][]netip.Prefix, len(p.Classes))
+	for k, addrs := range members {
+		cp, ok := p.Entry(k.Class, k.Model)
+		if !ok {
+			e.Unused = append(e.Unused, k.String())
+			continue
+		}
+		ek := entryKey{cp.Class, cp.Model}
+		for _, a := range addrs {
 			if a = a.Unmap(); a.IsValid() {
-				ec.Members = append(ec.Members, netip.PrefixFrom(a.WithZone(""), a.BitLen()))
+				sources[ek] = append(sources[ek], netip.PrefixFrom(a.WithZone(""), a.BitLen()))
 			}
 		}
-		ec.Members = normalizePrefixes(ec.Members)
+	}
+	for _, c := range p.Classes {
+		ec := exportClass{Class: c.Class, Model: c.Model, Mode: c.Mode, Line: c.Line, Rules: []exportRule{}}
+		ec.Members = normalizePrefixes(sources[entryKey{c.Class, c.Model}])
 		for _, r := range c.Allow {
 			er := exportRule{Line: r.Line, Comment: r.Comment, Proto: r.Proto, ports: r.Ports, Any: r.To.Any}
 			for _, pr := range r.Ports {
@@ -184,11 +232,6 @@ func resolve(p *Policy, members Members, resolved Resolved) *exportPolicy {
 			ec.Rules = append(ec.Rules, er)
 		}
 		e.Classes = append(e.Classes, ec)
-	}
-	for class := range members {
-		if _, ok := p.Class(class); !ok {
-			e.Unused = append(e.Unused, class)
-		}
 	}
 	slices.Sort(e.Unused)
 	return e

@@ -18,13 +18,16 @@ import (
 func fleetMembers() Members {
 	a := netip.MustParseAddr
 	return Members{
-		"infusion_pump":                 {a("10.40.1.11"), a("10.40.1.12"), a("::ffff:10.40.1.13"), a("fd00:0:0:40::11")},
-		"patient_monitor":               {a("10.40.2.21"), a("10.41.2.22"), a("10.40.2.21")},
-		"medication_dispensing_cabinet": {a("10.41.9.1")},
-		"cardiac_implant_programmer":    {a("10.41.9.2")},
-		"imaging_ct":                    {a("10.42.0.5"), a("fd00:0:0:42::5")},
-		"it_server":                     {a("10.11.0.10")},
-		"not_a_class":                   {a("10.99.0.1")},
+		{Class: "infusion_pump"}:                                        {a("10.40.1.11"), a("10.40.1.12"), a("::ffff:10.40.1.13"), a("fd00:0:0:40::11")},
+		{Class: "patient_monitor"}:                                      {a("10.40.2.21"), a("10.41.2.22"), a("10.40.2.21")},
+		{Class: "medication_dispensing_cabinet"}:                        {a("10.41.9.1")},
+		{Class: "cardiac_implant_programmer"}:                           {a("10.41.9.2")},
+		{Class: "imaging_ct"}:                                           {a("10.42.0.5"), a("fd00:0:0:42::5")},
+		{Class: "it_server"}:                                            {a("10.11.0.10")},
+		{Class: "not_a_class"}:                                          {a("10.99.0.1")},
+		{Class: "infusion_pump", Model: "Alaris 8015"}:                  {a("10.40.1.21"), a("fd00:0:0:40::21")},
+		{Class: "infusion_pump", Model: "Plum 360"}:                     {a("10.40.1.31")},
+		{Class: "patient_monitor", Model: `IntelliVue "MX40" wireless`}: {a("10.40.2.41"), a("fd00:0:0:40::41")},
 	}
 }
 
@@ -110,6 +113,13 @@ func TestExportValidatesWithRealTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	byModel, err := Learn(modelFleet(), LearnOptions{Zones: fleetZones, MinDevices: 2, MinFraction: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := netip.MustParseAddr
+	modelMembers := Members{{Class: "infusion_pump"}: {a("10.40.0.1")}, {Class: "infusion_pump", Model: "Alaris 8015"}: {a("10.40.0.2"), a("fd00::2")},
+		{Class: "infusion_pump", Model: "Plum 360"}: {a("10.40.0.3")}, {Class: "infusion_pump", Model: "Sigma Spectrum"}: {a("10.40.0.4")}}
 	policies := []struct {
 		name     string
 		policy   *Policy
@@ -119,8 +129,9 @@ func TestExportValidatesWithRealTools(t *testing.T) {
 		{"template", Template(), fleetMembers(), fleetResolved()},
 		{"template without members or names", Template(), nil, nil},
 		{"small", loadSmall(t), fleetMembers(), Resolved{"drugs.vendor.example": {netip.MustParseAddr("203.0.113.50")}}},
-		{"learned", learned.Policy, Members{"infusion_pump": {netip.MustParseAddr("10.40.0.1")}, "patient_monitor": {netip.MustParseAddr("fd00::2")}},
+		{"learned", learned.Policy, Members{{Class: "infusion_pump"}: {netip.MustParseAddr("10.40.0.1")}, {Class: "patient_monitor"}: {netip.MustParseAddr("fd00::2")}},
 			Resolved{"*.vendor.example": {netip.MustParseAddr("203.0.113.7")}}},
+		{"learned per model", byModel.Policy, modelMembers, Resolved{"*.alaris.example": {a("203.0.113.10")}, "api.icumed.example": {a("2001:db8::20")}}},
 	}
 	for _, v := range validators {
 		for _, pc := range policies {
@@ -171,9 +182,13 @@ func TestValidatorsRejectBrokenScripts(t *testing.T) {
 
 func TestExportGolden(t *testing.T) {
 	m := Members{
-		"infusion_pump":   {netip.MustParseAddr("10.40.0.11"), netip.MustParseAddr("fd00:40::11")},
-		"patient_monitor": {netip.MustParseAddr("10.40.0.21")},
-		"it_server":       {netip.MustParseAddr("10.11.0.10")},
+		{Class: "infusion_pump"}:                                        {netip.MustParseAddr("10.40.0.11"), netip.MustParseAddr("fd00:40::11")},
+		{Class: "infusion_pump", Model: "Plum 360"}:                     {netip.MustParseAddr("10.40.0.12")},
+		{Class: "infusion_pump", Model: "Alaris 8015"}:                  {netip.MustParseAddr("10.40.0.13"), netip.MustParseAddr("fd00:40::13")},
+		{Class: "patient_monitor"}:                                      {netip.MustParseAddr("10.40.0.21")},
+		{Class: "patient_monitor", Model: `IntelliVue "MX40" wireless`}: {netip.MustParseAddr("10.40.0.22")},
+		{Class: "it_server"}:                                            {netip.MustParseAddr("10.11.0.10")},
+		{Class: "ventilator", Model: "Servo-u"}:                         {netip.MustParseAddr("10.40.0.31")},
 	}
 	r := Resolved{"drugs.vendor.example": {netip.MustParseAddr("203.0.113.50"), netip.MustParseAddr("2001:db8:50::1")}}
 	for _, format := range Formats() {
@@ -185,7 +200,7 @@ func TestExportGolden(t *testing.T) {
 }
 
 func TestExportSemantics(t *testing.T) {
-	_, data := exportTo(t, loadSmall(t), "json", Members{"printer": {netip.MustParseAddr("10.1.1.1")}, "toaster": nil}, nil)
+	_, data := exportTo(t, loadSmall(t), "json", Members{{Class: "printer"}: {netip.MustParseAddr("10.1.1.1")}, {Class: "toaster"}: nil}, nil)
 	var e struct {
 		Zones []struct {
 			Name      string   `json:"name"`
@@ -298,7 +313,7 @@ func TestWildcardMask(t *testing.T) {
 func TestIptablesNames(t *testing.T) {
 	seen := map[string]string{}
 	for _, c := range Template().Classes {
-		name := iptChain(c.Class)
+		name := iptChain(c.Class, c.Model)
 		if len(name) > iptChainMax {
 			t.Errorf("chain %s is longer than %d", name, iptChainMax)
 		}
@@ -306,8 +321,114 @@ func TestIptablesNames(t *testing.T) {
 			t.Errorf("classes %s and %s share chain %s", c.Class, other, name)
 		}
 		seen[name] = c.Class
-		if p := iptLogPrefix(c.Class); len(p) > iptLogPrefixMax {
+		if p := iptLogPrefix(c.Class, c.Model); len(p) > iptLogPrefixMax {
 			t.Errorf("log prefix %q is longer than %d", p, iptLogPrefixMax)
+		}
+	}
+}
+
+// TestExportModelEntries checks that members reach the entry that judges
+// them: a model entry gets its class and model's devices, the class entry
+// the rest of the class, and members nothing judges are listed as unused.
+func TestExportModelEntries(t *testing.T) {
+	a := netip.MustParseAddr
+	m := Members{
+		{Class: "infusion_pump"}:                                        {a("10.40.0.11")},
+		{Class: "infusion_pump", Model: "Plum 360"}:                     {a("10.40.0.12")},
+		{Class: "infusion_pump", Model: "Alaris 8015"}:                  {a("10.40.0.13"), a("fd00:40::13")},
+		{Class: "patient_monitor", Model: `IntelliVue "MX40" wireless`}: {a("10.40.0.22")},
+		{Class: "ventilator", Model: "Servo-u"}:                         {a("10.40.0.31")},
+	}
+	_, data := exportTo(t, loadSmall(t), "json", m, nil)
+	var e struct {
+		Classes []struct {
+			Class   string   `json:"class"`
+			Model   string   `json:"model"`
+			Mode    Mode     `json:"mode"`
+			Members []string `json:"members"`
+		} `json:"classes"`
+		Unused []string `json:"classes_without_policy"`
+	}
+	if err := json.Unmarshal(data, &e); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range e.Classes {
+		got[MemberKey{c.Class, c.Model}.String()] = string(c.Mode) + " " + strings.Join(c.Members, " ")
+	}
+	want := map[string]string{
+		"infusion_pump":                              "alert-only 10.40.0.11/32 10.40.0.12/32",
+		"infusion_pump/Alaris 8015":                  "enforce 10.40.0.13/32 fd00:40::13/128",
+		"patient_monitor":                            "enforce ",
+		`patient_monitor/IntelliVue "MX40" wireless`: "enforce 10.40.0.22/32",
+		"printer":   "enforce ",
+		"it_server": "enforce ",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("entry %s: got %q, want %q", k, got[k], w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("got entries %v, want %v", got, want)
+	}
+	if len(e.Unused) != 1 || e.Unused[0] != "ventilator/Servo-u" {
+		t.Errorf("got unused %q, want [ventilator/Servo-u]", e.Unused)
+	}
+
+	// Each firewall writes the model entry as its own source set and chain,
+	// named after the model's tag, and the model's devices jump only there.
+	tag := modelTag("infusion_pump", "Alaris 8015")
+	for format, wants := range map[string][]string{
+		"nftables": {
+			"set src_infusion_pump_alaris_8015_" + tag + "_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.40.0.13 }",
+			"ip saddr @src_infusion_pump_alaris_8015_" + tag + "_v4 jump class_infusion_pump_alaris_8015_" + tag + "\n",
+			"chain class_infusion_pump_alaris_8015_" + tag + " {\n\t\t# class infusion_pump model 'Alaris 8015': replaces the class entry",
+			"set src_infusion_pump_v4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = { 10.40.0.11, 10.40.0.12 }",
+			"# class patient_monitor model 'IntelliVue 'MX40' wireless' (enforce), policy line 59",
+		},
+		"iptables": {
+			"-A VIGIL-FORWARD -s 10.40.0.13/32 -m comment --comment \"class infusion_pump model 'Alaris 8015'\" -j VIGIL-infusion_pump-M" + tag + "\n",
+			"-A VIGIL-FORWARD -s 10.40.0.12/32 -m comment --comment \"class infusion_pump\" -j VIGIL-infusion_pump\n",
+			"# members given for ventilator/Servo-u, which has no entry in the policy: not written",
+		},
+		"ip6tables": {"-A VIGIL-FORWARD -s fd00:40::13/128 -m comment --comment \"class infusion_pump model 'Alaris 8015'\" -j VIGIL-infusion_pump-M" + tag + "\n"},
+		"cisco-acl": {"ip access-list extended VIGIL-INFUSION_PUMP-M" + strings.ToUpper(tag) + "\n remark class infusion_pump model 'Alaris 8015' (enforce), policy line 51"},
+	} {
+		_, out := exportTo(t, loadSmall(t), format, m, nil)
+		for _, w := range wants {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("%s export lacks %q", format, w)
+			}
+		}
+		if format == "nftables" && strings.Contains(string(out), "10.40.0.13, ") {
+			t.Errorf("nftables: the model's device is in the class set too")
+		}
+	}
+}
+
+// TestFirewallNamesOfModelEntries: every class of the template with a long
+// model name fits iptables' limits, and no two entries share a chain.
+func TestFirewallNamesOfModelEntries(t *testing.T) {
+	seen := map[string]string{}
+	for _, c := range Template().Classes {
+		for _, model := range []string{"", "Alaris 8015", "Alaris 8015 ", strings.Repeat("Very Long Model Name ", 5), "日本語"} {
+			k := MemberKey{c.Class, model}.String()
+			chain := iptChain(c.Class, model)
+			if len(chain) > iptChainMax {
+				t.Errorf("%s: chain %s is longer than %d", k, chain, iptChainMax)
+			}
+			if other, dup := seen[chain]; dup {
+				t.Errorf("%s and %s share chain %s", k, other, chain)
+			}
+			seen[chain] = k
+			if p := iptLogPrefix(c.Class, model); len(p) > iptLogPrefixMax {
+				t.Errorf("%s: log prefix %q is longer than %d", k, p, iptLogPrefixMax)
+			}
+			id := nftIdent(&exportClass{Class: c.Class, Model: model})
+			if !regexp.MustCompile(`^[a-z][a-z0-9_]*$`).MatchString(id) || len(id) > len(c.Class)+1+nftModelSlugMax+1+6 {
+				t.Errorf("%s: nft identifier %q", k, id)
+			}
 		}
 	}
 }

@@ -29,7 +29,7 @@ func FuzzParse(f *testing.F) {
 		}
 		members := Members{}
 		for _, c := range p.Classes {
-			members[c.Class] = []netip.Addr{netip.MustParseAddr("10.9.9.9"), netip.MustParseAddr("fd00::9")}
+			members[MemberKey{c.Class, c.Model}] = []netip.Addr{netip.MustParseAddr("10.9.9.9"), netip.MustParseAddr("fd00::9")}
 		}
 		for _, format := range Formats() {
 			if err := Export(io.Discard, p, format, members, nil); err != nil {

@@ -36,11 +36,11 @@ func writeIptables(w io.Writer, e *exportPolicy, v6 bool) error {
 	fmt.Fprintf(b, "# Apply with: %s-restore FILE   (check first with: %s-restore --test FILE)\n", tool, tool)
 	b.WriteString("# It replaces the whole filter table; to keep other rules, load the VIGIL chains with --noflush\n# and add \"-A FORWARD -j VIGIL-FORWARD\" yourself.\n")
 	for _, c := range e.Unused {
-		fmt.Fprintf(b, "# members given for class %s, which has no entry in the policy: not written\n", c)
+		fmt.Fprintf(b, "# members given for %s, which has no entry in the policy: not written\n", safeComment(c, 200))
 	}
 	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:VIGIL-FORWARD - [0:0]\n")
 	for _, c := range e.Classes {
-		fmt.Fprintf(b, ":%s - [0:0]\n", iptChain(c.Class))
+		fmt.Fprintf(b, ":%s - [0:0]\n", iptChain(c.Class, c.Model))
 	}
 	b.WriteString("-A FORWARD -j VIGIL-FORWARD\n")
 	b.WriteString("-A VIGIL-FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n")
@@ -51,17 +51,17 @@ func writeIptables(w io.Writer, e *exportPolicy, v6 bool) error {
 			members = v6members
 		}
 		for _, m := range members {
-			fmt.Fprintf(b, "-A VIGIL-FORWARD -s %s -m comment --comment \"class %s\" -j %s\n", m, c.Class, iptChain(c.Class))
+			fmt.Fprintf(b, "-A VIGIL-FORWARD -s %s -m comment --comment \"%s\" -j %s\n", m, safeComment(c.name(), iptCommentMax), iptChain(c.Class, c.Model))
 		}
 	}
 	for _, c := range e.Classes {
-		chain := iptChain(c.Class)
-		fmt.Fprintf(b, "# class %s (%s), policy line %d\n", c.Class, c.Mode, c.Line)
+		chain := iptChain(c.Class, c.Model)
+		fmt.Fprintf(b, "# %s (%s), policy line %d\n", c.name(), c.Mode, c.Line)
 		for _, r := range c.Rules {
 			writeIptRule(b, chain, &r, v6, icmp)
 		}
 		if c.Mode == AlertOnly {
-			fmt.Fprintf(b, "-A %s -j LOG --log-prefix \"%s\"\n-A %s -j ACCEPT\n", chain, iptLogPrefix(c.Class), chain)
+			fmt.Fprintf(b, "-A %s -j LOG --log-prefix \"%s\"\n-A %s -j ACCEPT\n", chain, iptLogPrefix(c.Class, c.Model), chain)
 		} else {
 			fmt.Fprintf(b, "-A %s -j DROP\n", chain)
 		}
@@ -139,10 +139,16 @@ func iptServiceMatches(r *exportRule, icmp string) []string {
 	return out
 }
 
-// iptChain is the chain of a class: "VIGIL-" and the class, shortened with
-// a hash to fit iptables' limit.
-func iptChain(class string) string {
+// iptChain is the chain of an entry: "VIGIL-" and the class, shortened
+// with a hash to fit iptables' limit; for a model entry, "-M" and the
+// model's modelTag take the end ("VIGIL-infusion_pum-Ma1b2c3"), so that
+// it never collides with a class chain, whose hash is lower case.
+func iptChain(class, model string) string {
 	name := "VIGIL-" + class
+	if model != "" {
+		suffix := "-M" + modelTag(class, model)
+		return name[:min(len(name), iptChainMax-len(suffix))] + suffix
+	}
 	if len(name) <= iptChainMax {
 		return name
 	}
@@ -151,11 +157,16 @@ func iptChain(class string) string {
 	return name[:iptChainMax-len(h)-1] + "-" + h
 }
 
-// iptLogPrefix is the LOG prefix of an alert-only class.
-func iptLogPrefix(class string) string {
+// iptLogPrefix is the LOG prefix of an alert-only entry; a model entry's
+// ends in "-M" and its modelTag.
+func iptLogPrefix(class, model string) string {
 	p := "vigil alert " + class
-	if len(p) > iptLogPrefixMax-2 {
-		p = p[:iptLogPrefixMax-2]
+	suffix := ""
+	if model != "" {
+		suffix = "-M" + modelTag(class, model)
 	}
-	return p + ": "
+	if len(p)+len(suffix) > iptLogPrefixMax-2 {
+		p = p[:iptLogPrefixMax-2-len(suffix)]
+	}
+	return p + suffix + ": "
 }

@@ -38,9 +38,11 @@ type LearnOptions struct {
 	// is never generalised to a zone, even one that contains it.
 	Internal []netip.Prefix
 	// A destination (with its port and protocol) used by fewer than
-	// MinDevices devices of a class and by less than MinFraction of the
-	// class's devices is left out of the proposal and reported as an
-	// outlier. Zero values keep everything.
+	// MinDevices devices of an entry (a class, or a class and model) and by
+	// less than MinFraction of the entry's devices is left out of the
+	// entry and, for the devices the entry judges, reported as an outlier.
+	// A model seen on fewer than MinDevices devices gets no entry of its
+	// own. Zero values keep everything.
 	MinDevices  int
 	MinFraction float64
 }
@@ -50,7 +52,7 @@ type LearnOptions struct {
 type Proposal struct {
 	Policy   *Policy
 	YAML     []byte
-	Outliers []Observation // sorted by class, device, destination, port, protocol
+	Outliers []Observation // sorted by class, device, destination, port, protocol, names
 }
 
 // defaultInternal are the private ranges.
@@ -76,9 +78,10 @@ type learnedDestination struct {
 	value string // zone name, registered domain, or host prefix
 }
 
-// learnKey is one allowlist entry candidate of a class.
+// learnKey is one allowlist rule candidate of an entry (a class, or a
+// class and model).
 type learnKey struct {
-	class string
+	entry entryKey
 	dst   learnedDestination
 	proto string
 	port  uint16
@@ -88,18 +91,32 @@ type learnKey struct {
 type learnGroup struct {
 	devices map[string]string // device ID → model
 	names   map[string]bool   // exact names seen, for domains
-	obs     []int             // indexes into the observations
 }
 
-// Learn proposes an allowlist for every class seen in obs. Destinations
-// are generalised: an internal address in a zone to the zone; else one
-// with DNS names to its registered domains ("*.example.com" and the exact
-// names seen); else the host's /32 or /128. Ports and protocols are kept
-// exact. Rules are ordered by class (as in the class table), kind (zone,
-// names, host), destination and protocol, and their comments say how many
-// devices, and of which models, used them. Observations of classes not in
-// the class table, with protocols other than tcp, udp and icmp, or with no
-// usable destination become outliers too.
+// Learn proposes an allowlist for every class seen in obs and for the
+// device models of a class whose devices do something else than the class
+// as a whole. Destinations are generalised: an internal address in a zone
+// to the zone; else one with DNS names to its registered domains
+// ("*.example.com" and the exact names seen); else the host's /32 or /128.
+// Ports and protocols are kept exact.
+//
+// The class entry is learned from all devices of the class, whatever their
+// model: it is what judges devices of an unknown or new model. A model seen
+// on at least MinDevices devices (and at least one) gets its own entry,
+// learned from its devices alone with the same thresholds, unless it would
+// allow exactly what the class entry allows; since a model entry replaces
+// the class entry for its model (Policy.Entry), it holds every rule its
+// devices need. A model seen on fewer devices has too little evidence to
+// tell its habits from its outliers: its devices are judged, and their
+// outliers found, by the class entry. An observation is an outlier when
+// the entry that judges its device leaves it out.
+//
+// Entries are ordered by class (as in the class table), the class entry
+// first, then model entries by model; rules by kind (zone, names, host),
+// destination and protocol. Rule comments say how many devices of the
+// entry used them and, in a class entry, of which models. Observations of
+// classes not in the class table, with protocols other than tcp, udp and
+// icmp, or with no usable destination become outliers too.
 func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 	if opts.MinDevices < 0 || opts.MinFraction < 0 || opts.MinFraction > 1 {
 		return nil, errors.New("policy learn: MinDevices must be ≥ 0 and MinFraction in [0, 1]")
@@ -116,9 +133,12 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 		internal = defaultInternal
 	}
 
-	classDevices := make(map[string]map[string]bool)
+	// Every usable observation counts toward its class entry and, when its
+	// model is known, toward the candidate entry of its class and model.
+	devices := make(map[entryKey]map[string]bool)
 	groups := make(map[learnKey]*learnGroup)
 	var outliers []Observation
+	var usable []int
 	for i, o := range obs {
 		proto := strings.ToLower(o.Proto)
 		dst := generalise(o, zones, internal)
@@ -126,37 +146,44 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 			outliers = append(outliers, o)
 			continue
 		}
-		if classDevices[o.Class] == nil {
-			classDevices[o.Class] = make(map[string]bool)
-		}
-		classDevices[o.Class][o.DeviceID] = true
+		usable = append(usable, i)
 		port := o.DstPort
 		if proto == "icmp" {
 			port = 0
 		}
-		k := learnKey{o.Class, dst, proto, port}
-		g := groups[k]
-		if g == nil {
-			g = &learnGroup{devices: make(map[string]string), names: make(map[string]bool)}
-			groups[k] = g
-		}
-		if g.devices[o.DeviceID] == "" {
-			g.devices[o.DeviceID] = o.Model
-		}
-		if dst.kind == learnedDomain {
-			for _, n := range learnableNames(o.DstNames) {
-				if registeredDomain(n) == dst.value {
-					g.names[n] = true
+		for _, ek := range learnEntries(o) {
+			if devices[ek] == nil {
+				devices[ek] = make(map[string]bool)
+			}
+			devices[ek][o.DeviceID] = true
+			k := learnKey{ek, dst, proto, port}
+			g := groups[k]
+			if g == nil {
+				g = &learnGroup{devices: make(map[string]string), names: make(map[string]bool)}
+				groups[k] = g
+			}
+			if g.devices[o.DeviceID] == "" {
+				g.devices[o.DeviceID] = o.Model
+			}
+			if dst.kind == learnedDomain {
+				for _, n := range learnableNames(o.DstNames) {
+					if registeredDomain(n) == dst.value {
+						g.names[n] = true
+					}
 				}
 			}
 		}
-		g.obs = append(g.obs, i)
+	}
+	// kept says whether a candidate is well supported within its entry.
+	kept := func(k learnKey) bool {
+		n := len(groups[k].devices)
+		return n >= opts.MinDevices || float64(n) >= opts.MinFraction*float64(len(devices[k.entry]))
 	}
 
-	// Keep the well-supported candidates and merge them into rules by
-	// class, destination and protocol.
+	// Merge the well-supported candidates into rules by entry, destination
+	// and protocol.
 	type ruleKey struct {
-		class string
+		entry entryKey
 		dst   learnedDestination
 		proto string
 	}
@@ -167,14 +194,10 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 	}
 	rules := make(map[ruleKey]*learnedRule)
 	for k, g := range groups {
-		n := len(g.devices)
-		if n < opts.MinDevices && float64(n) < opts.MinFraction*float64(len(classDevices[k.class])) {
-			for _, i := range g.obs {
-				outliers = append(outliers, obs[i])
-			}
+		if !kept(k) {
 			continue
 		}
-		rk := ruleKey{k.class, k.dst, k.proto}
+		rk := ruleKey{k.entry, k.dst, k.proto}
 		r := rules[rk]
 		if r == nil {
 			r = &learnedRule{devices: make(map[string]string), names: make(map[string]bool)}
@@ -197,27 +220,38 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 		keys = append(keys, k)
 	}
 	slices.SortFunc(keys, func(a, b ruleKey) int {
-		return cmp.Or(cmp.Compare(classRank[a.class], classRank[b.class]), cmp.Compare(a.dst.kind, b.dst.kind),
+		return cmp.Or(compareEntries(a.entry, b.entry), cmp.Compare(a.dst.kind, b.dst.kind),
 			cmp.Compare(a.dst.value, b.dst.value), cmp.Compare(a.proto, b.proto))
 	})
 
 	// Every class seen gets an entry, even one whose flows were all
-	// outliers: its allowlist is then empty (deny all).
-	out := &Policy{Name: "learned", Zones: opts.Zones}
-	seen := make([]string, 0, len(classDevices))
-	for c := range classDevices {
-		seen = append(seen, c)
+	// outliers: its allowlist is then empty (deny all). A model gets a
+	// candidate entry when enough of its devices were seen to tell its
+	// habits from its outliers.
+	var entries []entryKey
+	for ek, devs := range devices {
+		if ek.model == "" || len(devs) >= max(opts.MinDevices, 1) {
+			entries = append(entries, ek)
+		}
 	}
-	slices.SortFunc(seen, func(a, b string) int { return cmp.Compare(classRank[a], classRank[b]) })
-	entry := make(map[string]int, len(seen))
-	for i, c := range seen {
-		out.Classes = append(out.Classes, ClassPolicy{Class: c, Mode: defaultMode(c)})
-		entry[c] = i
+	slices.SortFunc(entries, compareEntries)
+	learned := make(map[entryKey]*ClassPolicy, len(entries))
+	for _, ek := range entries {
+		learned[ek] = &ClassPolicy{Class: ek.class, Model: ek.model, Mode: defaultMode(ek.class)}
 	}
 	for _, k := range keys {
 		r := rules[k]
-		cp := &out.Classes[entry[k.class]]
-		rule := Rule{Proto: k.proto, Comment: learnedComment(len(r.devices), len(classDevices[k.class]), r.devices)}
+		cp := learned[k.entry]
+		if cp == nil {
+			continue // a model with too few devices: its devices are the class entry's
+		}
+		var comment string
+		if k.entry.model == "" {
+			comment = learnedComment(len(r.devices), len(devices[k.entry]), r.devices)
+		} else {
+			comment = learnedComment(len(r.devices), len(devices[k.entry]), nil) + " of the model"
+		}
+		rule := Rule{Proto: k.proto, Comment: comment}
 		slices.Sort(r.ports)
 		for _, p := range slices.Compact(r.ports) {
 			rule.Ports = append(rule.Ports, PortRange{p, p})
@@ -231,6 +265,35 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 			rule.To.CIDRs = []netip.Prefix{netip.MustParsePrefix(k.dst.value)}
 		}
 		cp.Allow = append(cp.Allow, rule)
+	}
+	// A model entry that would allow exactly what the class entry allows
+	// says nothing more: drop it.
+	out := &Policy{Name: "learned", Zones: opts.Zones}
+	for _, ek := range entries {
+		cp := learned[ek]
+		if ek.model != "" && sameRules(cp.Allow, learned[entryKey{ek.class, ""}].Allow) {
+			delete(learned, ek)
+			continue
+		}
+		out.Classes = append(out.Classes, *cp)
+	}
+
+	// An observation is an outlier when the entry that will judge its
+	// device does not keep it.
+	for _, i := range usable {
+		o := obs[i]
+		ek := entryKey{o.Class, ""}
+		if _, ok := learned[entryKey{o.Class, o.Model}]; ok && o.Model != "" {
+			ek.model = o.Model
+		}
+		proto := strings.ToLower(o.Proto)
+		port := o.DstPort
+		if proto == "icmp" {
+			port = 0
+		}
+		if !kept(learnKey{ek, generalise(o, zones, internal), proto, port}) {
+			outliers = append(outliers, o)
+		}
 	}
 
 	slices.SortFunc(outliers, compareObservations)
@@ -347,6 +410,30 @@ func learnedComment(used, total int, devices map[string]string) string {
 	return s + "; models: " + strings.Join(parts, ", ")
 }
 
+// learnEntries are the entries an observation counts toward: its class
+// entry and, when its model is known, the entry of its class and model.
+func learnEntries(o Observation) []entryKey {
+	if o.Model == "" {
+		return []entryKey{{o.Class, ""}}
+	}
+	return []entryKey{{o.Class, ""}, {o.Class, o.Model}}
+}
+
+// compareEntries orders entries as the class table does, a class's entry
+// before its model entries, and those by model.
+func compareEntries(a, b entryKey) int {
+	return cmp.Or(cmp.Compare(classRank[a.class], classRank[b.class]), cmp.Compare(a.model, b.model))
+}
+
+// sameRules reports whether two allowlists allow the same flows in the
+// same order, whatever their comments and lines.
+func sameRules(a, b []Rule) bool {
+	return slices.EqualFunc(a, b, func(x, y Rule) bool {
+		return x.To.Any == y.To.Any && slices.Equal(x.To.CIDRs, y.To.CIDRs) && slices.Equal(x.To.Zones, y.To.Zones) &&
+			slices.Equal(x.To.Names, y.To.Names) && slices.Equal(x.Ports, y.Ports) && x.Proto == y.Proto
+	})
+}
+
 // classRank orders classes as the class table does.
 var classRank = func() map[string]int {
 	m := make(map[string]int)
@@ -376,6 +463,7 @@ type (
 	}
 	yamlClass struct {
 		Class string     `yaml:"class"`
+		Model string     `yaml:"model,omitempty"`
 		Mode  Mode       `yaml:"mode"`
 		Allow []yamlRule `yaml:"allow"`
 	}
@@ -404,7 +492,7 @@ func encodeYAML(p *Policy) []byte {
 		y.Zones = append(y.Zones, yz)
 	}
 	for _, c := range p.Classes {
-		yc := yamlClass{Class: c.Class, Mode: c.Mode, Allow: []yamlRule{}}
+		yc := yamlClass{Class: c.Class, Model: c.Model, Mode: c.Mode, Allow: []yamlRule{}}
 		for _, r := range c.Allow {
 			yr := yamlRule{Proto: r.Proto, Comment: r.Comment}
 			yr.To = yamlDestination{Any: r.To.Any, Zones: r.To.Zones, Names: r.To.Names}

@@ -224,3 +224,118 @@ func TestReplayZeroSince(t *testing.T) {
 		t.Errorf("got %+v, want the observation evaluated and blocked", got)
 	}
 }
+
+// modelFleet is a fleet where models differ: three Alaris pumps that use
+// their vendor's service, three Plum pumps that use theirs, a pump of a
+// model seen once, one of unknown model, and two monitors of one model
+// doing what their class does.
+func modelFleet() []Observation {
+	a := netip.MustParseAddr
+	var obs []Observation
+	add := func(dev, class, model, dst string, names []string, port uint16, proto string) {
+		obs = append(obs, Observation{DeviceID: dev, Class: class, Model: model, Src: a("10.40.0.1"), Dst: a(dst),
+			DstNames: names, DstPort: port, Proto: proto, Count: 10, First: t0, Last: t0})
+	}
+	pumps := map[string]string{"dev-a1": "Alaris 8015", "dev-a2": "Alaris 8015", "dev-a3": "Alaris 8015",
+		"dev-p1": "Plum 360", "dev-p2": "Plum 360", "dev-p3": "Plum 360", "dev-s1": "Sigma Spectrum", "dev-u1": ""}
+	for dev, model := range pumps {
+		add(dev, "infusion_pump", model, "10.20.0.10", nil, 443, "tcp")
+		add(dev, "infusion_pump", model, "10.0.0.2", nil, 53, "udp")
+		switch model {
+		case "Alaris 8015":
+			add(dev, "infusion_pump", model, "203.0.113.10", []string{"druglib.alaris.example"}, 443, "tcp")
+		case "Plum 360":
+			add(dev, "infusion_pump", model, "203.0.113.20", []string{"api.icumed.example"}, 443, "tcp")
+		}
+	}
+	add("dev-p1", "infusion_pump", "Plum 360", "203.0.113.10", []string{"druglib.alaris.example"}, 443, "tcp") // usual for the class, not for Plum
+	add("dev-a1", "infusion_pump", "Alaris 8015", "203.0.113.99", nil, 8443, "tcp")                            // one Alaris: outlier
+	add("dev-s1", "infusion_pump", "Sigma Spectrum", "198.51.100.66", nil, 6667, "tcp")                        // a model seen once: judged by the class
+	for _, dev := range []string{"dev-m1", "dev-m2"} {
+		add(dev, "patient_monitor", "IntelliVue MX40", "10.20.0.20", nil, 2575, "tcp")
+	}
+	return obs
+}
+
+func TestLearnPerModel(t *testing.T) {
+	obs := modelFleet()
+	opts := LearnOptions{Zones: fleetZones, MinDevices: 2, MinFraction: 0.5}
+	prop, err := Learn(obs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "learn-models.golden.yaml", prop.YAML)
+
+	reversed := slices.Clone(obs)
+	slices.Reverse(reversed)
+	if again, err := Learn(reversed, opts); err != nil || !bytes.Equal(again.YAML, prop.YAML) {
+		t.Errorf("proposal depends on input order (%v)", err)
+	}
+	parsed, err := Parse(prop.YAML, "learned.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := encodeYAML(parsed), encodeYAML(prop.Policy); !bytes.Equal(got, want) {
+		t.Errorf("round trip changed the policy:\n%s\nvs\n%s", got, want)
+	}
+
+	// Entries: the class entry for every class; Alaris and Plum get their
+	// own; Sigma (one device) does not; IntelliVue, doing what its class
+	// does, needs none.
+	var entries []string
+	for _, c := range prop.Policy.Classes {
+		entries = append(entries, MemberKey{c.Class, c.Model}.String())
+	}
+	if want := []string{"infusion_pump", "infusion_pump/Alaris 8015", "infusion_pump/Plum 360", "patient_monitor"}; !slices.Equal(entries, want) {
+		t.Errorf("got entries %q, want %q", entries, want)
+	}
+
+	var outliers []string
+	for _, o := range prop.Outliers {
+		outliers = append(outliers, fmt.Sprintf("%s %s:%d", o.DeviceID, o.Dst, o.DstPort))
+	}
+	wantOutliers := []string{"dev-a1 203.0.113.99:8443", "dev-p1 203.0.113.10:443", "dev-s1 198.51.100.66:6667"}
+	if !slices.Equal(outliers, wantOutliers) {
+		t.Errorf("got outliers %q, want %q", outliers, wantOutliers)
+	}
+
+	// The learned policy allows everything but the outliers, and each
+	// device is judged by its model's entry.
+	res := Replay(prop.Policy, obs, time.Time{})
+	if res.AlertOnly != int64(len(wantOutliers)) || res.Blocked != 0 || res.NoPolicy != 0 {
+		t.Errorf("replay: got %+v, want the %d outliers only", res, len(wantOutliers))
+	}
+	var judged []string
+	for _, d := range res.Devices {
+		judged = append(judged, d.DeviceID+" "+d.Entry)
+	}
+	if want := []string{`dev-a1 infusion_pump model "Alaris 8015"`, `dev-p1 infusion_pump model "Plum 360"`, "dev-s1 infusion_pump"}; !slices.Equal(judged, want) {
+		t.Errorf("replay judged %q, want %q", judged, want)
+	}
+
+	// A Plum pump may not reach Alaris's service; a pump of a model without
+	// an entry may, by the class entry.
+	toAlaris := Flow{Class: "infusion_pump", Model: "Plum 360", Dst: netip.MustParseAddr("203.0.113.10"), DstPort: 443, Proto: "tcp",
+		DstNames: []string{"druglib.alaris.example"}}
+	if v := prop.Policy.Evaluate(toAlaris); v.Allowed {
+		t.Errorf("Plum → Alaris service: got %s, want denied", v.Reason)
+	}
+	toAlaris.Model = "Sigma Spectrum"
+	if v := prop.Policy.Evaluate(toAlaris); !v.Allowed || v.Entry.Model != "" {
+		t.Errorf("Sigma → Alaris service: got %s, want allowed by the class entry", v.Reason)
+	}
+
+	// Zero thresholds keep everything: every model gets an entry unless it
+	// does exactly what its class does.
+	all, err := Learn(obs, LearnOptions{Zones: fleetZones})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries = entries[:0]
+	for _, c := range all.Policy.Classes {
+		entries = append(entries, MemberKey{c.Class, c.Model}.String())
+	}
+	if want := []string{"infusion_pump", "infusion_pump/Alaris 8015", "infusion_pump/Plum 360", "infusion_pump/Sigma Spectrum", "patient_monitor"}; !slices.Equal(entries, want) || len(all.Outliers) != 0 {
+		t.Errorf("zero thresholds: got entries %q and %d outliers, want %q and none", entries, len(all.Outliers), want)
+	}
+}

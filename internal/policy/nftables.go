@@ -20,29 +20,35 @@ func writeNftables(w io.Writer, e *exportPolicy) error {
 	b.WriteString("# Apply with: nft -f FILE   (check first with: nft -c -f FILE)\n")
 	b.WriteString("# It replaces table inet vigil only; traffic of hosts in no class set is not touched.\n")
 	for _, c := range e.Unused {
-		fmt.Fprintf(b, "# members given for class %s, which has no entry in the policy: not written\n", c)
+		fmt.Fprintf(b, "# members given for %s, which has no entry in the policy: not written\n", safeComment(c, 200))
 	}
 	b.WriteString("table inet vigil\ndelete table inet vigil\n\ntable inet vigil {\n")
 	for _, c := range e.Classes {
 		v4, v6 := splitFamilies(c.Members)
-		fmt.Fprintf(b, "\t# class %s (%s), policy line %d\n", c.Class, c.Mode, c.Line)
-		writeNftSet(b, "src_"+c.Class+"_v4", "ipv4_addr", v4)
-		writeNftSet(b, "src_"+c.Class+"_v6", "ipv6_addr", v6)
+		id := nftIdent(&c)
+		fmt.Fprintf(b, "\t# %s (%s), policy line %d\n", c.name(), c.Mode, c.Line)
+		writeNftSet(b, "src_"+id+"_v4", "ipv4_addr", v4)
+		writeNftSet(b, "src_"+id+"_v6", "ipv6_addr", v6)
 	}
 	b.WriteString("\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n")
 	b.WriteString("\t\tct state established,related accept\n")
 	for _, c := range e.Classes {
-		fmt.Fprintf(b, "\t\tip saddr @src_%s_v4 jump class_%s\n", c.Class, c.Class)
-		fmt.Fprintf(b, "\t\tip6 saddr @src_%s_v6 jump class_%s\n", c.Class, c.Class)
+		id := nftIdent(&c)
+		fmt.Fprintf(b, "\t\tip saddr @src_%s_v4 jump class_%s\n", id, id)
+		fmt.Fprintf(b, "\t\tip6 saddr @src_%s_v6 jump class_%s\n", id, id)
 	}
 	b.WriteString("\t}\n")
 	for _, c := range e.Classes {
-		fmt.Fprintf(b, "\n\tchain class_%s {\n", c.Class)
+		id := nftIdent(&c)
+		fmt.Fprintf(b, "\n\tchain class_%s {\n", id)
+		if c.Model != "" {
+			fmt.Fprintf(b, "\t\t# %s: replaces the class entry for this model\n", c.name())
+		}
 		for _, r := range c.Rules {
 			writeNftRule(b, &r)
 		}
 		if c.Mode == AlertOnly {
-			fmt.Fprintf(b, "\t\tlog prefix \"vigil alert-only %s: \" accept\n", c.Class)
+			fmt.Fprintf(b, "\t\tlog prefix \"vigil alert-only %s: \" accept\n", id)
 		} else {
 			b.WriteString("\t\tdrop\n")
 		}
@@ -50,6 +56,38 @@ func writeNftables(w io.Writer, e *exportPolicy) error {
 	}
 	b.WriteString("}\n")
 	return b.Flush()
+}
+
+// nftModelSlugMax bounds the part of a model entry's identifier taken from
+// the model's name.
+const nftModelSlugMax = 24
+
+// nftIdent is the identifier of an entry in set and chain names: the class,
+// or for a model entry the class, the model in lower case letters, digits
+// and '_' (at most nftModelSlugMax), and modelTag, which keeps it unique:
+// "infusion_pump_alaris_8015_1a2b3c". At most 29 + 1 + 24 + 1 + 6 bytes,
+// well within nft's 256.
+func nftIdent(c *exportClass) string {
+	if c.Model == "" {
+		return c.Class
+	}
+	var slug []byte
+	for _, r := range strings.ToLower(c.Model) {
+		switch {
+		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9'):
+			slug = append(slug, byte(r))
+		case len(slug) > 0 && slug[len(slug)-1] != '_':
+			slug = append(slug, '_')
+		}
+	}
+	if len(slug) > nftModelSlugMax {
+		slug = slug[:nftModelSlugMax]
+	}
+	s := strings.Trim(string(slug), "_")
+	if s == "" {
+		return c.Class + "_" + modelTag(c.Class, c.Model)
+	}
+	return c.Class + "_" + s + "_" + modelTag(c.Class, c.Model)
 }
 
 func writeNftSet(b *bufio.Writer, name, typ string, elems []netip.Prefix) {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"go.yaml.in/yaml/v3"
 
@@ -19,8 +20,8 @@ var zoneNamePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 
 // Parse parses and validates a policy; name is where data came from, for
 // messages. Decoding is strict: unknown keys, duplicate keys, bad CIDRs,
-// VLANs, ports and protocols, unknown classes and zones, and duplicate
-// classes and zones are errors of the form "name:line: reason", all of
+// VLANs, ports and protocols, unknown classes and zones, two entries for
+// one class or for one class and model, and duplicate zones are errors of the form "name:line: reason", all of
 // them joined (errors.Join), each wrapping ErrInvalidPolicy.
 func Parse(data []byte, name string) (*Policy, error) {
 	ps := &parser{source: name}
@@ -154,7 +155,7 @@ func (ps *parser) policy(root *yaml.Node) *Policy {
 	m := ps.mapping(root, "policy", "name", "zones", "classes")
 	p := &Policy{
 		zoneByName:  make(map[string]int),
-		classByName: make(map[string]int),
+		classByName: make(map[entryKey]int),
 		zoneByVLAN:  make(map[int]int),
 	}
 	if m == nil {
@@ -265,21 +266,39 @@ func parsePrefix(s string) (netip.Prefix, error) {
 }
 
 func (ps *parser) class(p *Policy, n *yaml.Node) {
-	m := ps.mapping(n, "class", "class", "mode", "allow")
+	m := ps.mapping(n, "class", "class", "model", "mode", "allow")
 	if m == nil {
 		return
 	}
 	c := ClassPolicy{Line: n.Line}
 	c.Class, _ = ps.scalar(m["class"], "class name")
-	switch _, dup := p.classByName[c.Class]; {
+	model, modelOK := ps.scalar(m["model"], "model")
+	badModel := !modelOK
+	if mn := m["model"]; mn != nil && modelOK {
+		badModel = true
+		switch {
+		case strings.TrimSpace(model) == "":
+			ps.errorf(mn.Line, "class %q: empty model (omit the key for the class entry)", c.Class)
+		case strings.TrimSpace(model) != model || strings.ContainsFunc(model, unicode.IsControl):
+			ps.errorf(mn.Line, "class %q: model %q has leading or trailing spaces or control characters", c.Class, model)
+		default:
+			c.Model, badModel = model, false
+		}
+	}
+	k := entryKey{c.Class, c.Model}
+	switch _, dup := p.classByName[k]; {
 	case c.Class == "":
 		ps.errorf(n.Line, "class: missing key \"class\"")
 	case !knownClass(c.Class):
 		ps.errorf(m["class"].Line, "class %q: not a device class of the fingerprint table", c.Class)
+	case badModel:
+		// Reported above; the entry is neither the class entry nor a model's.
+	case dup && c.Model != "":
+		ps.errorf(m["model"].Line, "class %q model %q: has two entries (first at line %d)", c.Class, c.Model, p.Classes[p.classByName[k]].Line)
 	case dup:
-		ps.errorf(m["class"].Line, "class %q: has two entries (first at line %d)", c.Class, p.Classes[p.classByName[c.Class]].Line)
+		ps.errorf(m["class"].Line, "class %q: has two entries (first at line %d)", c.Class, p.Classes[p.classByName[k]].Line)
 	default:
-		p.classByName[c.Class] = len(p.Classes)
+		p.classByName[k] = len(p.Classes)
 	}
 	mode, _ := ps.scalar(m["mode"], "mode")
 	switch Mode(mode) {

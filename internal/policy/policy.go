@@ -1,6 +1,6 @@
 // Package policy owns default-deny network segmentation for the device
-// fleet: zones (named sets of CIDRs and VLAN IDs), per-device-class
-// allowlists written in YAML, the evaluation of observed flows against
+// fleet: zones (named sets of CIDRs and VLAN IDs), allowlists per device
+// class and, optionally, per device model of a class, written in YAML, the evaluation of observed flows against
 // them, the embedded NIST SP 1800-8 reference template (policies/), the
 // learning of proposed allowlists from what devices were seen doing, the
 // replay of observations against a candidate policy, and the export of a
@@ -36,12 +36,15 @@ const maxPolicySize = 16 << 20
 // Policy is a parsed, validated segmentation policy. Build one with Parse,
 // Load or Template; the zero value has no zones and no classes.
 type Policy struct {
-	Name    string
-	Zones   []Zone
-	Classes []ClassPolicy // at most one per device class, in file order
+	Name  string
+	Zones []Zone
+	// Classes are the allowlist entries, in file order: at most one per
+	// device class (Model empty: the class entry) and one per class and
+	// device model (a model entry).
+	Classes []ClassPolicy
 
 	zoneByName  map[string]int
-	classByName map[string]int
+	classByName map[entryKey]int
 	prefixes    []zonePrefix // every zone CIDR, longest prefix first
 	zoneByVLAN  map[int]int
 }
@@ -75,9 +78,19 @@ const (
 	AlertOnly Mode = "alert-only"
 )
 
-// ClassPolicy is the allowlist of one device class.
+// entryKey identifies an allowlist entry: a class, and a model or "".
+type entryKey struct{ class, model string }
+
+// ClassPolicy is the allowlist of one device class (the class entry) or of
+// one device model of a class (a model entry). A model entry replaces the
+// class entry for the devices of that model: their flows are judged by the
+// model entry's rules and mode only (Policy.Entry).
 type ClassPolicy struct {
 	Class string // a class name of internal/fingerprint, e.g. "infusion_pump"
+	// Model is the device model the entry is for, exactly as the inventory
+	// names it (asset.Device.Model), e.g. "Alaris 8015"; empty for the
+	// class entry.
+	Model string
 	// Mode defaults to Enforce, except for life-sustaining classes
 	// (fingerprint.CriticalityOf), which default to AlertOnly.
 	Mode  Mode
@@ -117,13 +130,39 @@ func (r PortRange) String() string {
 	return fmt.Sprintf("%d-%d", r.Lo, r.Hi)
 }
 
-// Class returns the allowlist of class.
+// Class returns the class entry of class: the allowlist of its devices
+// whose model has no entry of its own.
 func (p *Policy) Class(class string) (*ClassPolicy, bool) {
-	i, ok := p.classByName[class]
+	return p.lookup(entryKey{class, ""})
+}
+
+// Entry returns the entry that judges a device of class and model: the
+// model entry for (class, model) when the policy has one, else the class
+// entry. ok is false when neither exists: the device is not judged.
+func (p *Policy) Entry(class, model string) (*ClassPolicy, bool) {
+	if model != "" {
+		if cp, ok := p.lookup(entryKey{class, model}); ok {
+			return cp, true
+		}
+	}
+	return p.lookup(entryKey{class, ""})
+}
+
+func (p *Policy) lookup(k entryKey) (*ClassPolicy, bool) {
+	i, ok := p.classByName[k]
 	if !ok {
 		return nil, false
 	}
 	return &p.Classes[i], true
+}
+
+// Name names the entry in messages: "infusion_pump", or
+// `infusion_pump model "Alaris 8015"`.
+func (c *ClassPolicy) Name() string {
+	if c.Model == "" {
+		return c.Class
+	}
+	return fmt.Sprintf("%s model %q", c.Class, c.Model)
 }
 
 // defaultMode is the mode of a class whose entry does not set one.

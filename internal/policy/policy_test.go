@@ -96,6 +96,35 @@ classes:
 			`p.yaml:14: to: names no destination (want any, cidrs, zones or names)`,
 			`p.yaml:15: class "printer": has two entries (first at line 6)`,
 		}},
+		{"model entries", `
+classes:
+  - class: infusion_pump
+  - class: infusion_pump
+    model: Alaris 8015
+  - class: infusion_pump
+    model: Plum 360
+  - class: infusion_pump
+    model: Alaris 8015
+    mode: enforce
+  - class: infusion_pump
+  - class: infusion_pump
+    model: ""
+  - class: infusion_pump
+    model: " Alaris 8015"
+  - class: infusion_pump
+    model: [a]
+  - class: toaster
+    model: T1000
+  - model: Alaris 8015
+`, []string{
+			`p.yaml:9: class "infusion_pump" model "Alaris 8015": has two entries (first at line 4)`,
+			`p.yaml:11: class "infusion_pump": has two entries (first at line 3)`,
+			`p.yaml:13: class "infusion_pump": empty model (omit the key for the class entry)`,
+			`p.yaml:15: class "infusion_pump": model " Alaris 8015" has leading or trailing spaces or control characters`,
+			`p.yaml:17: model: want a scalar, got a list`,
+			`p.yaml:18: class "toaster": not a device class of the fingerprint table`,
+			`p.yaml:20: class: missing key "class"`,
+		}},
 		{"aliases are refused", "zones:\n  - &z {name: a, cidrs: [10.0.0.0/8]}\n  - *z\nclasses: []\n",
 			[]string{`p.yaml:3: zone: YAML aliases are not supported`}},
 		{"syntax error", "classes: [\n", []string{`p.yaml: invalid policy: yaml: line 1: did not find expected node content`}},

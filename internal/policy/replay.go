@@ -15,18 +15,23 @@ type ReplayResult struct {
 	Evaluated int64
 	Blocked   int64 // denied in an enforce class: would break
 	AlertOnly int64 // denied in an alert-only class: would be reported
-	NoPolicy  int64 // the class has no entry: not evaluated
+	NoPolicy  int64 // neither the class nor the model has an entry: not evaluated
 }
 
 // DeviceReplay lists the observed flows of one device that the policy
 // would block or report, each sorted by count (highest first).
 type DeviceReplay struct {
 	DeviceID, Class string
-	Blocked         []Observation
-	AlertOnly       []Observation
+	Model           string // the device's model, if known
+	// Entry names the entry that judged the device's flows: the class, or
+	// `class model "M"` for a model entry.
+	Entry     string
+	Blocked   []Observation
+	AlertOnly []Observation
 }
 
-// Replay evaluates obs against p. Observations whose Last is before since
+// Replay evaluates obs against p, each by the entry of its class and model
+// (Policy.Entry). Observations whose Last is before since
 // are skipped (a zero since keeps all).
 func Replay(p *Policy, obs []Observation, since time.Time) ReplayResult {
 	var res ReplayResult
@@ -36,7 +41,7 @@ func Replay(p *Policy, obs []Observation, since time.Time) ReplayResult {
 			continue
 		}
 		res.Evaluated++
-		v := p.Evaluate(Flow{Class: o.Class, Src: o.Src, Dst: o.Dst, DstPort: o.DstPort, Proto: o.Proto, DstNames: o.DstNames})
+		v := p.Evaluate(Flow{Class: o.Class, Model: o.Model, Src: o.Src, Dst: o.Dst, DstPort: o.DstPort, Proto: o.Proto, DstNames: o.DstNames})
 		switch {
 		case v.NoPolicy:
 			res.NoPolicy++
@@ -46,7 +51,7 @@ func Replay(p *Policy, obs []Observation, since time.Time) ReplayResult {
 		}
 		d := byDevice[o.DeviceID]
 		if d == nil {
-			d = &DeviceReplay{DeviceID: o.DeviceID, Class: o.Class}
+			d = &DeviceReplay{DeviceID: o.DeviceID, Class: o.Class, Model: o.Model, Entry: v.Entry.Name()}
 			byDevice[o.DeviceID] = d
 		}
 		if v.Mode == AlertOnly {
