@@ -14,8 +14,9 @@ import (
 // ErrInvalidBatch is returned (wrapped) by Commit when a batch is rejected
 // and nothing of it is written: retrying the same batch cannot succeed.
 // Most problems are found by Validate before the transaction starts; a
-// sighting of a device that does not exist, and a document that cannot be
-// encoded, are found while writing, and the transaction is rolled back.
+// sighting of a device or an alert that does not exist, and a document
+// that cannot be encoded, are found while writing, and the transaction is
+// rolled back.
 var ErrInvalidBatch = errors.New("invalid batch")
 
 // MinTime and MaxTime bound the non-zero times a backend stores exactly
@@ -43,14 +44,17 @@ var (
 // alert.Critical, a valid status, a Count of at least 1, FirstSeen and
 // LastSeen within [MinTime, MaxTime] (or zero) with LastSeen not before
 // FirstSeen, storable detector and device ID, and a history whose changes
-// each pass ValidateStatusChange and have an empty or valid From.
+// each pass ValidateStatusChange and have an empty or valid From. An alert
+// sighting must have a storable ID, a Count of at least 1, and FirstSeen
+// and LastSeen within [MinTime, MaxTime] (or zero) with LastSeen not
+// before FirstSeen, as the alert it updates must.
 //
 // A baseline must have a storable device ID and a non-nil document (an
 // empty one is valid), and may not be written by a batch that deletes it,
 // with DeleteBaselines or DeleteDevices; device IDs in DeleteBaselines
 // must be non-empty and storable.
 //
-// Repeated IDs (devices, alerts, baselines, deletions),
+// Repeated IDs (devices, alerts, alert sightings, baselines, deletions),
 // leases, sources, or IPs of one device are valid: the last occurrence
 // wins.
 func (b *Batch) Validate() error {
@@ -180,6 +184,23 @@ func (b *Batch) Validate() error {
 			if c.From != "" && !c.From.Valid() {
 				bad("alerts[%d] %q: history[%d]: invalid from status %q", i, a.ID, j, c.From)
 			}
+		}
+	}
+	for i := range b.AlertSightings {
+		s := &b.AlertSightings[i]
+		switch {
+		case s.ID == "":
+			bad("alert_sightings[%d]: empty id", i)
+		case !validText(s.ID):
+			bad("alert_sightings[%d]: id %q is not valid UTF-8 without NUL", i, s.ID)
+		}
+		if s.Count < 1 {
+			bad("alert_sightings[%d] %q: count %d, want at least 1", i, s.ID, s.Count)
+		}
+		if !timeInRange(s.FirstSeen) || !timeInRange(s.LastSeen) {
+			bad("alert_sightings[%d] %q: first or last seen out of range", i, s.ID)
+		} else if s.LastSeen.Before(s.FirstSeen) {
+			bad("alert_sightings[%d] %q: last seen %s before first seen %s", i, s.ID, s.LastSeen, s.FirstSeen)
 		}
 	}
 	baselines := make(map[string]bool, len(b.Baselines))

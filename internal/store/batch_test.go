@@ -32,7 +32,17 @@ func TestBatchValidate(t *testing.T) {
 			Baselines: []BaselineDoc{{DeviceID: "dev-1", Doc: []byte{}}, {DeviceID: "dev-1", Doc: []byte{0, 0xff}},
 				{DeviceID: "dev-9", Doc: []byte("x")}},
 			DeleteBaselines: []string{"dev-3", "dev-3"},
+			// Repeated, at the bounds, with zero times.
+			AlertSightings: []AlertSighting{{ID: "alr-1", Count: 1}, {ID: "alr-1", Count: 2, FirstSeen: MinTime, LastSeen: MaxTime},
+				{ID: "alr-2", Count: 1, LastSeen: t0}, {ID: "alr-3", Count: 1, FirstSeen: t0, LastSeen: t0}},
 		}, nil},
+		{"alert sighting", &Batch{AlertSightings: []AlertSighting{
+			{Count: 1}, {ID: "a\x00", Count: 1}, {ID: "b"}, {ID: "c", Count: -1},
+			{ID: "d", Count: 1, FirstSeen: t0, LastSeen: t0.Add(-1)},
+			{ID: "e", Count: 1, FirstSeen: MinTime.Add(-1)}, {ID: "f", Count: 1, LastSeen: MaxTime.Add(1)},
+		}}, []string{"alert_sightings[0]: empty id", "alert_sightings[1]: id", `alert_sightings[2] "b": count 0`,
+			`alert_sightings[3] "c": count -1`, `alert_sightings[4] "d": last seen`, `alert_sightings[5] "e": first or last seen out of range`,
+			`alert_sightings[6] "f": first or last seen out of range`}},
 		{"baseline", &Batch{Baselines: []BaselineDoc{{Doc: []byte("x")}, {DeviceID: "d"}, {DeviceID: "\xff", Doc: []byte{}}}},
 			[]string{"baselines[0]: empty device id", `baselines[1] "d": nil document`, "baselines[2]: device id"}},
 		{"baseline written and deleted", &Batch{DeleteDevices: []string{"d"}, Baselines: []BaselineDoc{{DeviceID: "d", Doc: []byte{}},
@@ -96,6 +106,7 @@ func TestBatchEmpty(t *testing.T) {
 		{"empty slices", Batch{Baselines: []BaselineDoc{}, DeleteBaselines: []string{}}, true},
 		{"baselines", Batch{Baselines: []BaselineDoc{{DeviceID: "d", Doc: []byte{}}}}, false},
 		{"baseline deletions", Batch{DeleteBaselines: []string{"d"}}, false},
+		{"alert sightings", Batch{AlertSightings: []AlertSighting{{ID: "a", Count: 1}}}, false},
 	} {
 		if got := tt.b.Empty(); got != tt.want {
 			t.Errorf("%s: Empty() = %v, want %v", tt.name, got, tt.want)

@@ -14,8 +14,8 @@
 //     context), leaves the store as it was.
 //   - Order: deletions (devices, with their baselines, then baselines),
 //     then whole devices, then baselines, then sightings, then leases,
-//     checkpoints and alerts; within a batch the last occurrence of a key
-//     wins.
+//     checkpoints, alerts and last alert sightings; within a batch the last
+//     occurrence of a key wins.
 //   - Bounded memory: backends encode device documents in chunks while they
 //     write, so a commit holds O(chunk) documents, not O(batch); baseline
 //     documents, which the caller encoded, are sent a bounded number of
@@ -30,12 +30,15 @@
 // of ingestion, a known device talking again, cheap.
 //
 // An alert is stored as a document of its occurrence fields (what a
-// detector says: severity, evidence, count, first and last seen…) plus the
-// columns its queries filter on, and its triage state: a status column and
-// a history table. Commit upserts alerts by ID, replacing the occurrence
-// fields of a stored alert but keeping its status and history, which only
-// SetAlertStatus changes: triage belongs to people, and a detector
-// re-firing must not undo it.
+// detector says: severity, title, evidence…) plus columns: those its
+// queries filter on, those an alert sighting updates (its count, first and
+// last seen, which are not in the document), and its triage state, a
+// status column and a history table. Commit upserts alerts by ID,
+// replacing the occurrence fields of a stored alert but keeping its status
+// and history, which only SetAlertStatus changes: triage belongs to
+// people, and a detector re-firing must not undo it. An AlertSighting
+// updates only the count and times, which is what makes a detector
+// re-firing without new evidence cheap.
 //
 // A baseline is an opaque document, owned and encoded by the package that
 // learns it: the store keeps it by device ID, byte for byte, and never
@@ -137,6 +140,12 @@ type Batch struct {
 	// only SetAlertStatus changes. Two alerts may not share a DedupKey: an
 	// alert whose key another stored alert holds fails the commit.
 	Alerts []alert.Alert
+	// AlertSightings record more occurrences of stored alerts without
+	// rewriting them: their Count, FirstSeen and LastSeen. They apply
+	// after Alerts. Each must name an alert that exists once those are
+	// applied, or Commit fails with ErrInvalidBatch and writes nothing. Of
+	// several sightings of one alert, the last wins whole.
+	AlertSightings []AlertSighting
 	// Baselines are inserted or replaced by DeviceID, after Devices. The
 	// device need not exist, but a baseline may not be written by a batch
 	// that deletes it, with DeleteBaselines or DeleteDevices.
@@ -165,11 +174,25 @@ type Sighting struct {
 	IPs []asset.IPAddress
 }
 
+// AlertSighting records more occurrences of a stored alert without
+// rewriting it: its count and first/last seen. The alert's other fields,
+// its status and its history are left as they are; applying a sighting
+// whose values are already stored changes nothing.
+type AlertSighting struct {
+	ID string
+	// Count is the alert's new total count, not an increment.
+	Count int64
+	// FirstSeen and LastSeen are the alert's new first and last seen
+	// (event time).
+	FirstSeen time.Time
+	LastSeen  time.Time
+}
+
 // Empty reports whether the batch holds no change.
 func (b *Batch) Empty() bool {
 	return len(b.Devices) == 0 && len(b.DeleteDevices) == 0 && len(b.Sightings) == 0 &&
 		len(b.Leases) == 0 && len(b.Checkpoints) == 0 && len(b.Alerts) == 0 &&
-		len(b.Baselines) == 0 && len(b.DeleteBaselines) == 0
+		len(b.AlertSightings) == 0 && len(b.Baselines) == 0 && len(b.DeleteBaselines) == 0
 }
 
 // DeviceQuery filters Devices. Zero values do not filter.

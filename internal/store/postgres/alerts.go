@@ -81,6 +81,39 @@ func writeAlerts(ctx context.Context, tx pgx.Tx, as []codec.Alert) error {
 	return nil
 }
 
+// writeAlertSightings updates the count and time columns of the sighted
+// alerts, a chunk of rows per statement, failing with
+// store.ErrInvalidBatch if one does not exist.
+func writeAlertSightings(ctx context.Context, tx pgx.Tx, ss []codec.AlertSighting) error {
+	for lo, hi := range chunks(len(ss), chunkRows) {
+		n := hi - lo
+		id, count, first, last := make([]string, n), make([]int64, n), make([]int64, n), make([]int64, n)
+		for i, s := range ss[lo:hi] {
+			id[i], count[i], first[i], last[i] = s.ID, s.Count, s.FirstSeen, s.LastSeen
+		}
+		tag, err := tx.Exec(ctx, `UPDATE alerts a SET count = s.count, first_seen_ns = s.first_seen_ns, last_seen_ns = s.last_seen_ns
+			FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[]) AS s(id, count, first_seen_ns, last_seen_ns)
+			WHERE a.id = s.id`, id, count, first, last)
+		if err != nil {
+			return fmt.Errorf("alert sightings: %w", err)
+		}
+		if int(tag.RowsAffected()) == n {
+			continue
+		}
+		rows, err := tx.Query(ctx, `SELECT s.id FROM unnest($1::text[]) AS s(id)
+			WHERE NOT EXISTS (SELECT FROM alerts a WHERE a.id = s.id) ORDER BY s.id`, id)
+		if err != nil {
+			return fmt.Errorf("alert sightings: %w", err)
+		}
+		unknown, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return fmt.Errorf("alert sightings: %w", err)
+		}
+		return codec.UnknownAlerts(unknown)
+	}
+	return nil
+}
+
 // Alert returns the alert with the given ID, with its history, or
 // store.ErrNotFound.
 func (s *Store) Alert(ctx context.Context, id string) (alert.Alert, error) {
@@ -157,13 +190,13 @@ func (s *Store) readAlerts(ctx context.Context, where string, args []any) ([]ale
 		return nil, err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	rows, err := tx.Query(ctx, `SELECT id, status, doc FROM alerts`+where, args...)
+	rows, err := tx.Query(ctx, `SELECT id, status, count, first_seen_ns, last_seen_ns, doc FROM alerts`+where, args...)
 	if err != nil {
 		return nil, err
 	}
 	as, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (codec.StoredAlert, error) {
 		var a codec.StoredAlert
-		err := row.Scan(&a.ID, &a.Status, &a.Doc)
+		err := row.Scan(&a.ID, &a.Status, &a.Count, &a.FirstSeen, &a.LastSeen, &a.Doc)
 		return a, err
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ func openBench(opts Options) func(b *testing.B) store.Store {
 func BenchmarkCommitDevices(b *testing.B)   { storetest.BenchCommitDevices(b, openBench(Options{})) }
 func BenchmarkCommitSightings(b *testing.B) { storetest.BenchCommitSightings(b, openBench(Options{})) }
 func BenchmarkCommitLeases(b *testing.B)    { storetest.BenchCommitLeases(b, openBench(Options{})) }
+func BenchmarkCommitAlerts(b *testing.B)    { storetest.BenchCommitAlerts(b, openBench(Options{})) }
 func BenchmarkReadDevices(b *testing.B)     { storetest.BenchReadDevices(b, openBench(Options{})) }
 
 // BenchmarkCommitMode compares the ways Commit can write rows: unnest, COPY

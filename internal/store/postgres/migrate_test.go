@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"log/slog"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/store"
 	"github.com/vigil-iomt/vigil/internal/store/internal/codec"
@@ -110,6 +113,98 @@ func TestMigrateFromVersion1(t *testing.T) {
 		}
 		if doc != want {
 			t.Fatalf("document of %s after migrating down:\n got %s\nwant %s", id, doc, want)
+		}
+	}
+}
+
+// TestMigrateAlertsFromVersion5 opens a schema written at version 5, when
+// an alert's document held its count and times: every alert reads back as
+// it was written, its document no longer holds them, it takes sightings,
+// and migrating back down gives the documents back, with the sighted
+// values.
+func TestMigrateAlertsFromVersion5(t *testing.T) {
+	ctx := t.Context()
+	schema := tempSchema(t)
+	url := withSearchPath(t, dsn(t), schema)
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	p, err := newMigrator(db, schema, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	alerts := storetest.LegacyAlerts()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, a := range alerts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alerts (id, dedup_key, detector, device_id, severity, status,
+			first_seen_ns, last_seen_ns, count, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::json)`, a.ID, a.DedupKey,
+			a.Detector, a.DeviceID, int64(a.Severity), string(a.Status), codec.Nanos(a.FirstSeen), codec.Nanos(a.LastSeen), a.Count,
+			storetest.LegacyAlertDoc(a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(ctx, url, Options{})
+	if err != nil {
+		t.Fatalf("Open of a version 5 schema: %v", err)
+	}
+	defer s.Close()
+	got, err := s.Alerts(ctx, store.AlertQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]alert.Alert{}
+	for _, a := range got {
+		byID[a.ID] = a
+	}
+	if len(got) != len(alerts) {
+		t.Fatalf("after migration: got %d alerts, want %d", len(got), len(alerts))
+	}
+	for _, a := range alerts {
+		if !reflect.DeepEqual(byID[a.ID], a) {
+			t.Fatalf("alert %s after migration:\n got %+v\nwant %+v", a.ID, byID[a.ID], a)
+		}
+	}
+	var doc string
+	if err := s.pool.QueryRow(ctx, `SELECT doc::text FROM alerts WHERE id = $1`, alerts[0].ID).Scan(&doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"count"`, `"first_seen"`, `"last_seen"`} {
+		if strings.Contains(doc, key) {
+			t.Errorf("document after migration %s holds %s: the columns hold it", doc, key)
+		}
+	}
+	i := slices.IndexFunc(alerts, func(a alert.Alert) bool { return strings.HasPrefix(a.DedupKey, "legacy-") })
+	sg := store.AlertSighting{ID: alerts[i].ID, Count: 99, FirstSeen: alerts[i].FirstSeen.Add(-time.Minute), LastSeen: alerts[i].LastSeen.Add(time.Hour)}
+	if err := s.Commit(ctx, &store.Batch{AlertSightings: []store.AlertSighting{sg}}); err != nil {
+		t.Errorf("alert sighting after migration: %v", err)
+	}
+	alerts[i].Count, alerts[i].FirstSeen, alerts[i].LastSeen = sg.Count, sg.FirstSeen, sg.LastSeen
+	s.Close()
+
+	if _, err := p.DownTo(ctx, 5); err != nil {
+		t.Fatalf("migrate down: %v", err)
+	}
+	for _, a := range alerts {
+		var doc string
+		if err := db.QueryRowContext(ctx, `SELECT doc FROM alerts WHERE id = $1`, a.ID).Scan(&doc); err != nil {
+			t.Fatal(err)
+		}
+		if want := storetest.LegacyAlertDoc(a); doc != want {
+			t.Fatalf("document of %s after migrating down:\n got %s\nwant %s", a.ID, doc, want)
 		}
 	}
 }

@@ -43,6 +43,9 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// pgDialect is how the data migrations of internal/migration write here.
+var pgDialect = migration.Dialect{Numbered: true, DocType: "json"}
+
 // Options configures Open. The zero value is ready to use.
 type Options struct {
 	// Logger receives migration and commit logs; nil discards them.
@@ -137,7 +140,7 @@ func newMigrator(db *sql.DB, schema string, log *slog.Logger) (*goose.Provider, 
 	}
 	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
 		goose.WithSessionLocker(locker), goose.WithDisableGlobalRegistry(true),
-		goose.WithGoMigrations(migration.DeviceIPs(migration.Dialect{Numbered: true, DocType: "json"})), goose.WithSlog(log))
+		goose.WithGoMigrations(migration.DeviceIPs(pgDialect), migration.AlertOccurrences(pgDialect)), goose.WithSlog(log))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
@@ -155,9 +158,9 @@ func (s *Store) Close() error {
 // may take over the key of a device the same batch deletes; the devices'
 // address rows and baselines go with them), then whole devices, encoded
 // and written a chunk at a time, then baselines, then sightings, leases,
-// checkpoints and alerts. An invalid batch
-// is rejected with store.ErrInvalidBatch before anything is written; a
-// sighting of a device that does not exist fails with it too, and the
+// checkpoints, alerts and alert sightings. An invalid batch is rejected
+// with store.ErrInvalidBatch before anything is written; a sighting of a
+// device or an alert that does not exist fails with it too, and the
 // transaction is rolled back. An empty or nil batch is a no-op.
 func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	if b == nil || b.Empty() {
@@ -203,11 +206,14 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	if err := writeAlerts(ctx, tx, p.Alerts); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
+	if err := writeAlertSightings(ctx, tx, p.AlertSightings); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	s.log.Debug("store commit", "devices", p.NumDevices(), "deleted", len(p.Deletes), "sightings", len(p.Sightings),
-		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "baselines", len(p.Baselines),
+		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "alert_sightings", len(p.AlertSightings), "baselines", len(p.Baselines),
 		"deleted_baselines", len(p.DeleteBaselines), "duration", time.Since(start))
 	return nil
 }

@@ -13,21 +13,40 @@ import (
 )
 
 const (
-	alertCols = `id, dedup_key, detector, device_id, severity, status, first_seen_ns, last_seen_ns, count, doc`
+	alertCols = `id, dedup_key, detector, device_id, severity, status, first_seen_ns, last_seen_ns, count`
 	// upsertAlert keeps the status of a stored alert: triage is not the
 	// detector's to change.
-	upsertAlert = `INSERT INTO alerts (` + alertCols + `) VALUES (?,?,?,?,?,?,?,?,?,?)
+	upsertAlert = `INSERT INTO alerts (` + alertCols + `) VALUES (?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (id) DO UPDATE SET dedup_key = excluded.dedup_key, detector = excluded.detector,
 			device_id = excluded.device_id, severity = excluded.severity, first_seen_ns = excluded.first_seen_ns,
-			last_seen_ns = excluded.last_seen_ns, count = excluded.count, doc = excluded.doc`
+			last_seen_ns = excluded.last_seen_ns, count = excluded.count`
 	historyCols = `alert_id, seq, at_ns, from_status, to_status, by_who, note`
 )
 
-var insertHistory = statement{
-	head: `INSERT INTO alert_status_history (` + historyCols + `) VALUES `,
-	row:  `(?,?,?,?,?,?,?)`,
-	cols: 7,
-}
+var (
+	// upsertAlertDocs writes alerts' documents, in a table of their own
+	// (see migrations/00007_alert_docs.sql).
+	upsertAlertDocs = statement{
+		head: `INSERT INTO alert_docs (alert_id, doc) VALUES `,
+		row:  `(?,?)`,
+		tail: ` ON CONFLICT (alert_id) DO UPDATE SET doc = excluded.doc`,
+		cols: 2,
+	}
+	insertHistory = statement{
+		head: `INSERT INTO alert_status_history (` + historyCols + `) VALUES `,
+		row:  `(?,?,?,?,?,?,?)`,
+		cols: 7,
+	}
+	// updateAlertSightings updates alerts by primary key from a VALUES
+	// list, as updateLastSeen does devices; the count of changed rows
+	// tells whether every alert exists.
+	updateAlertSightings = statement{
+		head: `UPDATE alerts SET count = v.column2, first_seen_ns = v.column3, last_seen_ns = v.column4 FROM (VALUES `,
+		row:  `(?,?,?,?)`,
+		tail: `) AS v WHERE alerts.id = v.column1`,
+		cols: 4,
+	}
+)
 
 // alerts upserts the plan's alerts, writing the history of those that are
 // new. Commits are serialised on the writer connection, so whether an
@@ -54,12 +73,17 @@ func (w *writer) alerts(ctx context.Context, p *codec.Plan) error {
 			return err
 		}
 		if _, err := upsert.ExecContext(ctx, a.ID, a.DedupKey, a.Detector, a.DeviceID, a.Severity, a.Status,
-			a.FirstSeen, a.LastSeen, a.Count, a.Doc); err != nil {
+			a.FirstSeen, a.LastSeen, a.Count); err != nil {
 			return fmt.Errorf("alert %q: %w", a.ID, err)
 		}
 		if !found {
 			history = append(history, a.History...)
 		}
+	}
+	if err := w.exec(ctx, upsertAlertDocs, len(p.Alerts), func(i int, args []any) []any {
+		return append(args, p.Alerts[i].ID, p.Alerts[i].Doc)
+	}, nil); err != nil {
+		return fmt.Errorf("documents: %w", err)
 	}
 	if err := w.exec(ctx, insertHistory, len(history), func(i int, args []any) []any {
 		h := &history[i]
@@ -68,6 +92,34 @@ func (w *writer) alerts(ctx context.Context, p *codec.Plan) error {
 		return fmt.Errorf("history: %w", err)
 	}
 	return nil
+}
+
+// alertSightings updates the count and time columns of every sighted
+// alert, leaving its document alone, failing with store.ErrInvalidBatch if
+// one does not exist.
+func (w *writer) alertSightings(ctx context.Context, p *codec.Plan) error {
+	ss := p.AlertSightings
+	return w.exec(ctx, updateAlertSightings, len(ss), func(i int, a []any) []any {
+		s := &ss[i]
+		return append(a, s.ID, s.Count, s.FirstSeen, s.LastSeen)
+	}, func(lo, hi int, res sql.Result) error {
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if int(n) == hi-lo {
+			return nil
+		}
+		ids := make([]string, hi-lo)
+		for i := range ids {
+			ids[i] = ss[lo+i].ID
+		}
+		unknown, err := w.absent(ctx, "alerts", ids)
+		if err != nil {
+			return err
+		}
+		return codec.UnknownAlerts(unknown)
+	})
 }
 
 // Alert returns the alert with the given ID, with its history, or
@@ -149,9 +201,11 @@ func (s *Store) readAlerts(ctx context.Context, where string, args []any) ([]ale
 		return nil, err
 	}
 	defer func() { _ = tx.Rollback() }()
-	as, err := scanAll(ctx, tx, `SELECT id, status, doc FROM alerts`+where, args, func(rows *sql.Rows, a *codec.StoredAlert) error {
-		return rows.Scan(&a.ID, &a.Status, &a.Doc)
-	})
+	as, err := scanAll(ctx, tx, `SELECT id, status, count, first_seen_ns, last_seen_ns, doc
+		FROM alerts JOIN alert_docs ON alert_id = id`+where, args,
+		func(rows *sql.Rows, a *codec.StoredAlert) error {
+			return rows.Scan(&a.ID, &a.Status, &a.Count, &a.FirstSeen, &a.LastSeen, &a.Doc)
+		})
 	if err != nil {
 		return nil, err
 	}

@@ -6,9 +6,12 @@ import (
 	"log/slog"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/store"
 	"github.com/vigil-iomt/vigil/internal/store/internal/codec"
@@ -140,5 +143,89 @@ func TestDeleteLeavesNoAddresses(t *testing.T) {
 	}
 	if want := len(devices[0].IPs) + 1; rows != want {
 		t.Errorf("address rows after deleting all devices but one: got %d, want %d", rows, want)
+	}
+}
+
+// TestMigrateAlertsFromVersion5 opens a database written at schema version
+// 5, when an alert's document held its count and times: every alert reads
+// back as it was written, its document no longer holds them, it takes
+// sightings, and migrating back down gives the documents back, with the
+// sighted values.
+func TestMigrateAlertsFromVersion5(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "vigil.db")
+	db, err := sql.Open("sqlite", dsn(path, "_pragma=foreign_keys(1)"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := newMigrator(db, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	alerts := storetest.LegacyAlerts()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, a := range alerts {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO alerts (id, dedup_key, detector, device_id, severity, status,
+			first_seen_ns, last_seen_ns, count, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.DedupKey, a.Detector,
+			a.DeviceID, int64(a.Severity), string(a.Status), codec.Nanos(a.FirstSeen), codec.Nanos(a.LastSeen), a.Count,
+			storetest.LegacyAlertDoc(a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatalf("Open of a version 5 database: %v", err)
+	}
+	for _, a := range alerts {
+		got, err := s.Alert(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, a) {
+			t.Fatalf("alert %s after migration:\n got %+v\nwant %+v", a.ID, got, a)
+		}
+	}
+	var doc string
+	if err := s.r.QueryRowContext(ctx, `SELECT doc FROM alert_docs WHERE alert_id = ?`, alerts[0].ID).Scan(&doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"count"`, `"first_seen"`, `"last_seen"`} {
+		if strings.Contains(doc, key) {
+			t.Errorf("document after migration %s holds %s: the columns hold it", doc, key)
+		}
+	}
+	i := slices.IndexFunc(alerts, func(a alert.Alert) bool { return strings.HasPrefix(a.DedupKey, "legacy-") })
+	sg := store.AlertSighting{ID: alerts[i].ID, Count: 99, FirstSeen: alerts[i].FirstSeen.Add(-time.Minute), LastSeen: alerts[i].LastSeen.Add(time.Hour)}
+	if err := s.Commit(ctx, &store.Batch{AlertSightings: []store.AlertSighting{sg}}); err != nil {
+		t.Errorf("alert sighting after migration: %v", err)
+	}
+	alerts[i].Count, alerts[i].FirstSeen, alerts[i].LastSeen = sg.Count, sg.FirstSeen, sg.LastSeen
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := p.DownTo(ctx, 5); err != nil {
+		t.Fatalf("migrate down: %v", err)
+	}
+	for _, a := range alerts {
+		var doc string
+		if err := db.QueryRowContext(ctx, `SELECT doc FROM alerts WHERE id = ?`, a.ID).Scan(&doc); err != nil {
+			t.Fatal(err)
+		}
+		if want := storetest.LegacyAlertDoc(a); doc != want {
+			t.Fatalf("document of %s after migrating down:\n got %s\nwant %s", a.ID, doc, want)
+		}
 	}
 }

@@ -157,7 +157,8 @@ func newMigrator(db *sql.DB, log *slog.Logger) (*goose.Provider, error) {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true),
-		goose.WithGoMigrations(migration.DeviceIPs(migration.Dialect{})), goose.WithSlog(log))
+		goose.WithGoMigrations(migration.DeviceIPs(migration.Dialect{}), migration.AlertOccurrences(migration.Dialect{})),
+		goose.WithSlog(log))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
@@ -203,11 +204,11 @@ func (s *Store) Close() error {
 // deletions first (so that a device may take over the key of a device the
 // same batch deletes; the devices' address rows and baselines go with
 // them), then whole devices, encoded and written a chunk at a time, then
-// baselines, one row per statement, then sightings, leases, checkpoints
-// and alerts. An invalid batch is rejected with store.ErrInvalidBatch
-// before anything is written; a sighting of a device that does not exist
-// fails with it too, and the transaction is rolled back. An empty or nil
-// batch is a no-op.
+// baselines, one row per statement, then sightings, leases, checkpoints,
+// alerts and alert sightings. An invalid batch is rejected with
+// store.ErrInvalidBatch before anything is written; a sighting of a device
+// or an alert that does not exist fails with it too, and the transaction
+// is rolled back. An empty or nil batch is a no-op.
 func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	if b == nil || b.Empty() {
 		return nil
@@ -259,11 +260,14 @@ func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	if err := w.alerts(ctx, p); err != nil {
 		return fmt.Errorf("sqlite: commit: alerts: %w", err)
 	}
+	if err := w.alertSightings(ctx, p); err != nil {
+		return fmt.Errorf("sqlite: commit: alert sightings: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	s.log.Debug("store commit", "devices", p.NumDevices(), "deleted", len(p.Deletes), "sightings", len(p.Sightings),
-		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "baselines", len(p.Baselines),
+		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "alert_sightings", len(p.AlertSightings), "baselines", len(p.Baselines),
 		"deleted_baselines", len(p.DeleteBaselines), "duration", time.Since(start))
 	return nil
 }

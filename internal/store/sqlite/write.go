@@ -210,31 +210,44 @@ func (w *writer) sightings(ctx context.Context, p *codec.Plan) error {
 
 // missing returns the error naming the devices of ss that do not exist.
 func (w *writer) missing(ctx context.Context, ss []codec.Sighting) error {
-	args := make([]any, len(ss))
+	ids := make([]string, len(ss))
 	for i := range ss {
-		args[i] = ss[i].ID
+		ids[i] = ss[i].ID
 	}
-	rows, err := w.tx.QueryContext(ctx, `SELECT id FROM devices WHERE id IN (?`+strings.Repeat(",?", len(ss)-1)+`)`, args...)
+	unknown, err := w.absent(ctx, "devices", ids)
 	if err != nil {
 		return err
+	}
+	return codec.UnknownDevices(unknown)
+}
+
+// absent returns the IDs of ids that table does not hold, in their order.
+func (w *writer) absent(ctx context.Context, table string, ids []string) ([]string, error) {
+	args := make([]any, len(ids))
+	for i := range ids {
+		args[i] = ids[i]
+	}
+	rows, err := w.tx.QueryContext(ctx, `SELECT id FROM `+table+` WHERE id IN (?`+strings.Repeat(",?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	found := map[string]bool{}
 	for rows.Next() {
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return err
+			return nil, err
 		}
 		found[id] = true
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	var unknown []string
-	for _, s := range ss {
-		if !found[s.ID] {
-			unknown = append(unknown, s.ID)
+	for _, id := range ids {
+		if !found[id] {
+			unknown = append(unknown, id)
 		}
 	}
-	return codec.UnknownDevices(unknown)
+	return unknown, nil
 }

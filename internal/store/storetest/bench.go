@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
@@ -186,6 +187,82 @@ func heapPeak() func() float64 {
 		wg.Wait()
 		return float64(max(peak, base)-base) / (1 << 20)
 	}
+}
+
+// stormAlerts returns n alerts as an alert storm raises them: one per
+// flow violating a segmentation policy, each with 8 evidence records (the
+// most a detector keeps).
+func stormAlerts(n int) []alert.Alert {
+	as := make([]alert.Alert, n)
+	for i := range as {
+		key := fmt.Sprintf("segmentation|dev-%06d|10.%d.%d.%d:443", i, i>>16&255, i>>8&255, i&255)
+		a := alert.Alert{
+			ID: alert.IDForKey(key), DedupKey: key, Detector: "segmentation", DeviceID: fmt.Sprintf("dev-%06d", i),
+			Severity: alert.High, Title: "Flow crosses zones the policy separates: " + key,
+			Explanation: "The policy allows no flow from zone clinical to zone guest on tcp/443.",
+			Attack:      []string{"T0886"}, D3FEND: []string{"D3-NTA", "D3-NI"},
+			FirstSeen: t0, LastSeen: t0, Count: 1, Status: alert.Open,
+			History: []alert.StatusChange{{At: t0, To: alert.Open, By: "detector:segmentation"}},
+		}
+		for j := range 8 {
+			a.Evidence = append(a.Evidence, alert.Evidence{Kind: "event", Summary: fmt.Sprintf("conn to 10.%d.%d.%d:443", j, i>>8&255, i&255),
+				Time: t0.Add(time.Duration(j) * time.Second), Source: fmt.Sprintf("conn.log:%d", i*8+j),
+				Fields: map[string]string{"proto": "tcp", "resp_p": "443", "uid": fmt.Sprintf("C%08x%02d", i, j)}})
+		}
+		as[i] = a
+	}
+	return as
+}
+
+// BenchCommitAlerts measures the steady state of an alert storm: 10k
+// stored alerts, with 8 evidence records each, occur again. "sightings-10k"
+// commits the new counts and times as AlertSightings; "whole-10k" rewrites
+// the same alerts whole, as detectors did before alert sightings, for
+// comparison. open is called once per sub-benchmark.
+func BenchCommitAlerts(b *testing.B, open func(b *testing.B) store.Store) {
+	const n = 10_000
+	seed := func(b *testing.B) (store.Store, []alert.Alert) {
+		s := open(b)
+		as := stormAlerts(n)
+		if err := s.Commit(b.Context(), &store.Batch{Alerts: as}); err != nil {
+			b.Fatal(err)
+		}
+		return s, as
+	}
+	b.Run("whole-10k", func(b *testing.B) {
+		s, as := seed(b)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			for j := range as {
+				as[j].Count, as[j].LastSeen = int64(i+1), t0.Add(time.Duration(i)*time.Second)
+			}
+			if err := s.Commit(b.Context(), &store.Batch{Alerts: as}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		report(b, n, "alerts")
+	})
+	b.Run("sightings-10k", func(b *testing.B) {
+		s, as := seed(b)
+		sightings := make([]store.AlertSighting, len(as))
+		for j, a := range as {
+			sightings[j] = store.AlertSighting{ID: a.ID, FirstSeen: a.FirstSeen}
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			for j := range sightings {
+				sightings[j].Count, sightings[j].LastSeen = int64(i+1), t0.Add(time.Duration(i)*time.Second)
+			}
+			if err := s.Commit(b.Context(), &store.Batch{AlertSightings: sightings}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		report(b, n, "alerts")
+	})
 }
 
 // BenchCommitLeases measures Commit of a batch of new leases at each scale.

@@ -1,9 +1,14 @@
 package storetest
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
@@ -138,4 +143,49 @@ func checkpoint(source, hash string, headLen int, updated time.Time) store.Check
 		Source: source, HeadHash: hash, HeadLen: headLen,
 		Offset: 1 << 33, Line: 4_000_000_123, Records: 3_999_000, Rejected: 17, Updated: updated,
 	}
+}
+
+// LegacyAlerts returns alerts for testing migration 6, which moved an
+// alert's count and times out of its document: a set spanning several
+// pages of a migration, with every field set, times at the bounds and
+// zero; sorted by ID, without histories, every time in UTC.
+func LegacyAlerts() []alert.Alert {
+	var as []alert.Alert
+	for i := range 1500 {
+		a := fullAlert(fmt.Sprintf("legacy-%04d", i), fmt.Sprintf("dev-%d", i%7), t0.Add(time.Duration(i)*time.Second+time.Duration(i)))
+		a.Count = int64(i + 1)
+		a.History = nil
+		as = append(as, a)
+	}
+	far := fullAlert("far", "dev-1", store.MaxTime)
+	far.FirstSeen, far.Count, far.History = store.MinTime, math.MaxInt64, nil
+	zero := alert.Alert{DedupKey: "zero", Severity: alert.Info, Status: alert.Resolved, Count: 1}
+	zero.ID = alert.IDForKey(zero.DedupKey)
+	as = append(as, far, zero)
+	slices.SortFunc(as, func(a, b alert.Alert) int { return strings.Compare(a.ID, b.ID) })
+	return as
+}
+
+// LegacyAlertDoc returns the document of a as schema versions 4 and 5
+// stored it, with its count and times.
+func LegacyAlertDoc(a alert.Alert) string {
+	doc, err := json.Marshal(struct {
+		DedupKey    string           `json:"dedup_key"`
+		Detector    string           `json:"detector"`
+		DeviceID    string           `json:"device_id,omitempty"`
+		Severity    alert.Severity   `json:"severity"`
+		Title       string           `json:"title"`
+		Explanation string           `json:"explanation"`
+		Evidence    []alert.Evidence `json:"evidence"`
+		Attack      []string         `json:"attack"`
+		D3FEND      []string         `json:"d3fend"`
+		FirstSeen   time.Time        `json:"first_seen"`
+		LastSeen    time.Time        `json:"last_seen"`
+		Count       int64            `json:"count"`
+	}{a.DedupKey, a.Detector, a.DeviceID, a.Severity, a.Title, a.Explanation, a.Evidence, a.Attack, a.D3FEND,
+		a.FirstSeen, a.LastSeen, a.Count})
+	if err != nil {
+		panic(err) // a fixture's alert always encodes
+	}
+	return string(doc)
 }

@@ -16,8 +16,11 @@ type Alert struct {
 	ID, DedupKey, Detector, DeviceID string
 	Severity                         int64
 	Status                           string
-	FirstSeen, LastSeen, Count       int64
-	// Doc is the JSON of the alert's occurrence fields, see alertDoc.
+	// FirstSeen, LastSeen and Count are the columns an alert sighting
+	// updates; the document does not hold them. Batch.Validate keeps the
+	// times within [store.MinTime, store.MaxTime], where Nanos is exact.
+	FirstSeen, LastSeen, Count int64
+	// Doc is the JSON of the alert's other occurrence fields, see alertDoc.
 	Doc string
 	// History holds the rows written when the alert is inserted, not when
 	// it exists already: its history then stays as it is.
@@ -33,8 +36,16 @@ type StatusRow struct {
 	Note         string
 }
 
+// AlertSighting is the update an alert sighting makes to its alert's row.
+type AlertSighting struct {
+	ID                         string
+	Count, FirstSeen, LastSeen int64
+}
+
 // alertDoc is the stored document of an alert: its occurrence fields,
-// those a detector re-firing replaces. Status and history are not in it.
+// those a detector re-firing replaces, but for the count and the first and
+// last seen, which are columns (migration 6 moved them out). Status and
+// history are not in it either.
 type alertDoc struct {
 	DedupKey    string           `json:"dedup_key"`
 	Detector    string           `json:"detector"`
@@ -45,9 +56,15 @@ type alertDoc struct {
 	Evidence    []alert.Evidence `json:"evidence"`
 	Attack      []string         `json:"attack"`
 	D3FEND      []string         `json:"d3fend"`
-	FirstSeen   time.Time        `json:"first_seen"`
-	LastSeen    time.Time        `json:"last_seen"`
-	Count       int64            `json:"count"`
+}
+
+// legacyAlertDoc is the document of an alert before migration 6, which
+// held its count and first and last seen.
+type legacyAlertDoc struct {
+	alertDoc
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	Count     int64     `json:"count"`
 }
 
 // planAlerts encodes the batch's alerts, the last occurrence of each ID,
@@ -74,13 +91,32 @@ func (p *Plan) planAlerts() error {
 	return nil
 }
 
+// planAlertSightings keeps the last sighting of each alert, sorted by ID.
+func (p *Plan) planAlertSightings() {
+	ss := p.b.AlertSightings
+	if len(ss) == 0 {
+		return
+	}
+	p.AlertSightings = make([]AlertSighting, len(ss))
+	for i := range ss {
+		s := &ss[i]
+		p.AlertSightings[i] = AlertSighting{ID: s.ID, Count: s.Count, FirstSeen: Nanos(s.FirstSeen), LastSeen: Nanos(s.LastSeen)}
+	}
+	p.AlertSightings = lastByKey(p.AlertSightings, func(a, b AlertSighting) int { return strings.Compare(a.ID, b.ID) })
+}
+
+// UnknownAlerts is the error of sightings of the alerts ids, which do not
+// exist: it wraps store.ErrInvalidBatch and names a few of them.
+func UnknownAlerts(ids []string) error {
+	if len(ids) == 0 {
+		return fmt.Errorf("%w: fewer alerts updated than sighted", store.ErrInvalidBatch)
+	}
+	return fmt.Errorf("%w: sighted alerts do not exist: %s", store.ErrInvalidBatch, few(ids))
+}
+
 // EncodeAlert returns the row of a, with its history rows numbered from 0.
 func EncodeAlert(a *alert.Alert) (Alert, error) {
-	doc, err := json.Marshal(alertDoc{
-		DedupKey: a.DedupKey, Detector: a.Detector, DeviceID: a.DeviceID, Severity: a.Severity,
-		Title: a.Title, Explanation: a.Explanation, Evidence: a.Evidence, Attack: a.Attack, D3FEND: a.D3FEND,
-		FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, Count: a.Count,
-	})
+	doc, err := json.Marshal(newAlertDoc(a))
 	if err != nil {
 		return Alert{}, err
 	}
@@ -95,6 +131,13 @@ func EncodeAlert(a *alert.Alert) (Alert, error) {
 	return row, nil
 }
 
+func newAlertDoc(a *alert.Alert) alertDoc {
+	return alertDoc{
+		DedupKey: a.DedupKey, Detector: a.Detector, DeviceID: a.DeviceID, Severity: a.Severity,
+		Title: a.Title, Explanation: a.Explanation, Evidence: a.Evidence, Attack: a.Attack, D3FEND: a.D3FEND,
+	}
+}
+
 // EncodeStatusChange returns the history row of change number seq of an alert.
 func EncodeStatusChange(id string, seq int64, c alert.StatusChange) StatusRow {
 	return StatusRow{AlertID: id, Seq: seq, At: Nanos(c.At), From: string(c.From), To: string(c.To), By: c.By, Note: c.Note}
@@ -102,9 +145,10 @@ func EncodeStatusChange(id string, seq int64, c alert.StatusChange) StatusRow {
 
 // StoredAlert is an alerts row as read back.
 type StoredAlert struct {
-	ID     string
-	Status string
-	Doc    []byte
+	ID                         string
+	Status                     string
+	Count, FirstSeen, LastSeen int64
+	Doc                        []byte
 }
 
 // DecodeAlert decodes a stored alert, with every time in UTC, and gives it
@@ -117,7 +161,7 @@ func DecodeAlert(s StoredAlert, history []StatusRow) (alert.Alert, error) {
 	a := alert.Alert{
 		ID: s.ID, DedupKey: d.DedupKey, Detector: d.Detector, DeviceID: d.DeviceID, Severity: d.Severity,
 		Title: d.Title, Explanation: d.Explanation, Evidence: d.Evidence, Attack: d.Attack, D3FEND: d.D3FEND,
-		FirstSeen: d.FirstSeen.UTC(), LastSeen: d.LastSeen.UTC(), Count: d.Count, Status: alert.Status(s.Status),
+		FirstSeen: Time(s.FirstSeen), LastSeen: Time(s.LastSeen), Count: s.Count, Status: alert.Status(s.Status),
 	}
 	for i := range a.Evidence {
 		a.Evidence[i].Time = a.Evidence[i].Time.UTC()
@@ -147,4 +191,35 @@ func DecodeAlerts(as []StoredAlert, history []StatusRow) ([]alert.Alert, error) 
 		out[i] = a
 	}
 	return out, nil
+}
+
+// SplitLegacyAlertDoc converts a document written before migration 6,
+// which held the alert's count and first and last seen, into the document
+// stored now. The alert's columns already hold those.
+func SplitLegacyAlertDoc(doc []byte) (string, error) {
+	var d legacyAlertDoc
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return "", err
+	}
+	out, err := json.Marshal(d.alertDoc)
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
+}
+
+// JoinLegacyAlertDoc is the inverse of SplitLegacyAlertDoc: the document
+// of the alert s as written before migration 6, its count and times taken
+// from its columns.
+func JoinLegacyAlertDoc(s StoredAlert) (string, error) {
+	var d legacyAlertDoc
+	if err := json.Unmarshal(s.Doc, &d.alertDoc); err != nil {
+		return "", err
+	}
+	d.FirstSeen, d.LastSeen, d.Count = Time(s.FirstSeen), Time(s.LastSeen), s.Count
+	out, err := json.Marshal(d)
+	if err != nil {
+		return "", err
+	}
+	return string(out), nil
 }

@@ -2,7 +2,9 @@
 // backends write, and stored rows back into values, so that SQLite and
 // PostgreSQL encode identically: times as int64 Unix nanoseconds, a device
 // as a JSON document plus the columns a sighting updates (its last-seen
-// time and its address rows), batches validated and reduced to one row per
+// time and its address rows), an alert as a JSON document plus the columns
+// an alert sighting updates (its count, first and last seen), batches
+// validated and reduced to one row per
 // primary key (the last occurrence wins), documents encoded in chunks.
 //
 // It owns encoding only: it must not talk to a database or hold state.
@@ -128,6 +130,8 @@ type Plan struct {
 	Checkpoints []Checkpoint
 	// Alerts are the batch's alerts, encoded, sorted by ID.
 	Alerts []Alert
+	// AlertSightings are the last sighting of each alert, sorted by ID.
+	AlertSightings []AlertSighting
 	// Baselines are the batch's baselines, the last occurrence of each
 	// device ID, sorted by it; their documents are the batch's.
 	Baselines []store.BaselineDoc
@@ -186,6 +190,7 @@ func Prepare(b *store.Batch) (*Plan, error) {
 	if err := p.planAlerts(); err != nil {
 		return nil, err
 	}
+	p.planAlertSightings()
 	p.Baselines = lastByKey(slices.Clone(b.Baselines), func(a, b store.BaselineDoc) int { return strings.Compare(a.DeviceID, b.DeviceID) })
 	if len(b.DeleteBaselines) > 0 {
 		p.DeleteBaselines = append(slices.Clone(b.DeleteBaselines), b.DeleteDevices...)
@@ -538,13 +543,18 @@ func UnknownDevices(ids []string) error {
 	if len(ids) == 0 {
 		return fmt.Errorf("%w: fewer devices updated than sighted", store.ErrInvalidBatch)
 	}
+	return fmt.Errorf("%w: sighted devices do not exist: %s", store.ErrInvalidBatch, few(ids))
+}
+
+// few quotes the first few of ids, and says how many more there are.
+func few(ids []string) string {
 	const shown = 5
 	more := ""
 	if len(ids) > shown {
 		more = fmt.Sprintf(" and %d more", len(ids)-shown)
 		ids = ids[:shown]
 	}
-	return fmt.Errorf("%w: sighted devices do not exist: %q%s", store.ErrInvalidBatch, ids, more)
+	return fmt.Sprintf("%q%s", ids, more)
 }
 
 // Lease decodes a leases row.

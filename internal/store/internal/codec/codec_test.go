@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
@@ -276,5 +277,53 @@ func TestLegacyDoc(t *testing.T) {
 	}
 	if _, _, err := SplitLegacyDoc("x", []byte("{")); err == nil {
 		t.Error("SplitLegacyDoc of a broken document succeeded")
+	}
+}
+
+func TestLegacyAlertDoc(t *testing.T) {
+	t0 := time.Date(2025, 3, 14, 9, 26, 53, 589793238, time.UTC)
+	a := alert.Alert{ID: "alr-1", DedupKey: "k", Detector: "d", DeviceID: "dev", Severity: alert.High, Title: "t",
+		Evidence: []alert.Evidence{{Kind: "event", Summary: "s", Time: t0, Fields: map[string]string{"a": "b"}}},
+		Attack:   []string{"T0883"}, FirstSeen: t0, LastSeen: t0.Add(time.Hour + 1), Count: 42, Status: alert.Acknowledged}
+	row, err := EncodeAlert(&a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"count"`, `"first_seen"`, `"last_seen"`} {
+		if strings.Contains(row.Doc, key) {
+			t.Errorf("document %s holds %s, which its column holds", row.Doc, key)
+		}
+	}
+	stored := StoredAlert{ID: a.ID, Status: row.Status, Count: row.Count, FirstSeen: row.FirstSeen, LastSeen: row.LastSeen, Doc: []byte(row.Doc)}
+	legacy, err := JoinLegacyAlertDoc(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"count":42`, `"first_seen":"2025-03-14T09:26:53.589793238Z"`, `"last_seen":"2025-03-14T10:26:53.589793239Z"`} {
+		if !strings.Contains(legacy, key) {
+			t.Errorf("legacy document %s lacks %s", legacy, key)
+		}
+	}
+	doc, err := SplitLegacyAlertDoc([]byte(legacy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc != row.Doc {
+		t.Errorf("joined then split:\n got %s\nwant %s", doc, row.Doc)
+	}
+	// A sighting moves the columns: they win over a document that still
+	// holds a count and times.
+	stored.Doc, stored.Count, stored.LastSeen = []byte(legacy), 43, Nanos(t0.Add(2*time.Hour))
+	got, err := DecodeAlert(stored, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := a
+	want.Count, want.LastSeen = 43, t0.Add(2*time.Hour)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("decoded: got %+v, want %+v", got, want)
+	}
+	if _, err := SplitLegacyAlertDoc([]byte("{")); err == nil {
+		t.Error("SplitLegacyAlertDoc of a broken document succeeded")
 	}
 }

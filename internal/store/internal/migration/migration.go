@@ -49,7 +49,7 @@ func (d Dialect) sql(query string) string {
 	return b.String()
 }
 
-// pageSize is how many devices a migration rewrites at a time.
+// pageSize is how many devices or alerts a migration rewrites at a time.
 const pageSize = 1000
 
 // DeviceIPs returns migration 3: moves every device's addresses from its
@@ -172,6 +172,71 @@ func pageIPs(ctx context.Context, tx *sql.Tx, d Dialect, after, last string) ([]
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// AlertOccurrences returns migration 6: moves every alert's Count,
+// FirstSeen and LastSeen out of its document, which its count,
+// first_seen_ns and last_seen_ns columns already hold, so that an alert
+// sighting updates the columns alone; down puts them back from the columns.
+func AlertOccurrences(d Dialect) *goose.Migration {
+	return goose.NewGoMigration(6,
+		&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return rewriteAlerts(ctx, tx, d, "move counts and times out of alert documents", func(a codec.StoredAlert) (string, error) {
+				return codec.SplitLegacyAlertDoc(a.Doc)
+			})
+		}},
+		&goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return rewriteAlerts(ctx, tx, d, "move counts and times into alert documents", codec.JoinLegacyAlertDoc)
+		}},
+	)
+}
+
+// rewriteAlerts replaces the document of every alert with what doc returns
+// for it, a page of alerts at a time; what says what it does, for errors.
+func rewriteAlerts(ctx context.Context, tx *sql.Tx, d Dialect, what string, doc func(codec.StoredAlert) (string, error)) error {
+	upd, err := tx.PrepareContext(ctx, d.sql(`UPDATE alerts SET doc = ?doc WHERE id = ?`))
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer upd.Close()
+	for after := ""; ; {
+		as, err := alertPage(ctx, tx, d, after)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if len(as) == 0 {
+			return nil
+		}
+		for _, a := range as {
+			out, err := doc(a)
+			if err != nil {
+				return fmt.Errorf("%s: alert %q: %w", what, a.ID, err)
+			}
+			if _, err := upd.ExecContext(ctx, out, a.ID); err != nil {
+				return fmt.Errorf("%s: alert %q: %w", what, a.ID, err)
+			}
+		}
+		after = as[len(as)-1].ID
+	}
+}
+
+// alertPage returns up to pageSize alerts with an ID after after, by ID.
+func alertPage(ctx context.Context, tx *sql.Tx, d Dialect, after string) ([]codec.StoredAlert, error) {
+	rows, err := tx.QueryContext(ctx, d.sql(`SELECT id, count, first_seen_ns, last_seen_ns, doc FROM alerts
+		WHERE id > ? ORDER BY id LIMIT ?`), after, pageSize)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []codec.StoredAlert
+	for rows.Next() {
+		var a codec.StoredAlert
+		if err := rows.Scan(&a.ID, &a.Count, &a.FirstSeen, &a.LastSeen, &a.Doc); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
 	}
 	return out, rows.Err()
 }
