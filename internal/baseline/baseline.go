@@ -88,6 +88,11 @@ type Config struct {
 	// Internal reports whether an address belongs to the hospital's
 	// networks; peers outside them are external.
 	Internal func(netip.Addr) bool
+	// ZoneOf, when set, names the segmentation zone of an address: a
+	// device is then judged on the zones it appears in rather than on
+	// its /24 or /64, which a DHCP pool larger than a /24 crosses in
+	// normal use.
+	ZoneOf func(netip.Addr) (string, bool)
 }
 
 // Set holds the profiles of the devices of one shard.
@@ -338,34 +343,54 @@ func (s *Set) SSL(sub Subject, e *event.SSL, out []Deviation) []Deviation {
 	return out
 }
 
-// network notes the network (and VLAN) the device appears in.
+// network notes the network (and VLAN) the device appears in. All its
+// keys are learned: its /24 (/64), its zone when zones are known, its
+// VLAN. A placement is judged by its zone when the profile learned zones,
+// else by its /24 (/64) — so a profile learned before a policy was
+// configured is not judged on zones it never had a chance to learn — and
+// by its VLAN.
 func (s *Set) network(p *Profile, id string, addr netip.Addr, vlan int, ts time.Time, learning bool, out []Deviation) []Deviation {
 	if addr == p.lastAddr && vlan == p.lastVLAN && addr.IsValid() {
 		return out // a placement known to be in the baseline: the common case
 	}
-	nets := make([]string, 0, 2)
-	if n := networkOf(addr); n != "" {
-		nets = append(nets, n)
+	subnet := networkOf(addr)
+	zone := ""
+	if s.cfg.ZoneOf != nil {
+		if z, ok := s.cfg.ZoneOf(addr); ok {
+			zone = "zone " + z
+		}
+	}
+	keys := make([]string, 0, 3)
+	for _, k := range []string{subnet, zone} {
+		if k != "" {
+			keys = append(keys, k)
+		}
 	}
 	if vlan > 0 {
-		nets = append(nets, "vlan "+itoa(vlan))
+		keys = append(keys, "vlan "+itoa(vlan))
 	}
-	for _, n := range nets {
-		if slices.Contains(p.Networks, n) {
-			continue
-		}
-		if learning {
-			if len(p.Networks) < maxNetworks {
-				p.Networks = append(p.Networks, n)
+	if learning {
+		for _, k := range keys {
+			if !slices.Contains(p.Networks, k) && len(p.Networks) < maxNetworks {
+				p.Networks = append(p.Networks, k)
 				slices.Sort(p.Networks)
 			}
-			continue
 		}
-		out = append(out, Deviation{Kind: NewNetwork, DeviceID: id, Time: ts, Network: n,
-			Observed: "seen in " + n + " as " + addr.String(), Expected: "learned networks: " + strings.Join(p.Networks, ", "),
-			Baseline: map[string]string{"learned_networks": strings.Join(p.Networks, ", ")}})
+	} else {
+		judged := keys
+		if zone != "" && slices.ContainsFunc(p.Networks, func(n string) bool { return strings.HasPrefix(n, "zone ") }) {
+			judged = slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return k == subnet })
+		}
+		for _, k := range judged {
+			if slices.Contains(p.Networks, k) {
+				continue
+			}
+			out = append(out, Deviation{Kind: NewNetwork, DeviceID: id, Time: ts, Network: k,
+				Observed: "seen in " + k + " as " + addr.String(), Expected: "learned networks: " + strings.Join(p.Networks, ", "),
+				Baseline: map[string]string{"learned_networks": strings.Join(p.Networks, ", ")}})
+		}
 	}
-	if !slices.ContainsFunc(nets, func(n string) bool { return !slices.Contains(p.Networks, n) }) {
+	if !slices.ContainsFunc(keys, func(k string) bool { return !slices.Contains(p.Networks, k) }) {
 		p.lastAddr, p.lastVLAN = addr, vlan
 	}
 	return out

@@ -81,7 +81,8 @@ type Occurrence struct {
 // device is better known (classified after the alert was first raised).
 type entry struct {
 	alert.Alert
-	events      int // event records in Evidence
+	events      int  // event records in Evidence
+	whole       bool // raised since the last Flush: write it whole
 	device      Device
 	base        alert.Severity
 	what        string
@@ -153,6 +154,7 @@ func (e *Engine) Raise(o Occurrence) {
 		en.device, en.base, en.what, en.explanation = o.Device, o.Severity, o.What, o.Explanation
 	}
 	en.Count++
+	en.whole = true
 	e.changed[o.Key] = struct{}{}
 }
 
@@ -200,14 +202,28 @@ func sortEvidence(ev []alert.Evidence) {
 // Lookup returns what is known now of a device, when it is known.
 type Lookup func(deviceID string) (Device, bool)
 
-// Flush returns the alerts changed since the last Flush, ordered by ID.
-// Their titles, explanations and severities describe the device as lookup
-// knows it now (its class may have been found since the first
+// Counted is an alert that only occurred again since the last Flush: its
+// count and first/last seen changed, nothing else.
+type Counted struct {
+	ID                  string
+	Count               int64
+	FirstSeen, LastSeen time.Time
+}
+
+// Flush returns the alerts changed since the last Flush, ordered by ID:
+// whole, when an occurrence was raised (a new alert, new evidence), and
+// only counted when every change since was a Repeat. The titles,
+// explanations and severities of whole alerts describe the device as
+// lookup knows it now (its class may have been found since the first
 // occurrence); the address is the one of the first occurrence.
-func (e *Engine) Flush(lookup Lookup) []alert.Alert {
-	out := make([]alert.Alert, 0, len(e.changed))
+func (e *Engine) Flush(lookup Lookup) (whole []alert.Alert, counted []Counted) {
 	for k := range e.changed {
 		en := e.alerts[k]
+		if !en.whole {
+			counted = append(counted, Counted{ID: en.ID, Count: en.Count, FirstSeen: en.FirstSeen, LastSeen: en.LastSeen})
+			continue
+		}
+		en.whole = false
 		if en.what != "" {
 			dev := en.device
 			if now, ok := lookup(dev.ID); ok && dev.ID != "" {
@@ -224,11 +240,12 @@ func (e *Engine) Flush(lookup Lookup) []alert.Alert {
 		}
 		a := en.Alert
 		a.Evidence = slices.Clone(a.Evidence)
-		out = append(out, a)
+		whole = append(whole, a)
 	}
 	clear(e.changed)
-	slices.SortFunc(out, func(a, b alert.Alert) int { return cmp.Compare(a.ID, b.ID) })
-	return out
+	slices.SortFunc(whole, func(a, b alert.Alert) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(counted, func(a, b Counted) int { return cmp.Compare(a.ID, b.ID) })
+	return whole, counted
 }
 
 // Key joins the parts of a de-duplication key.

@@ -54,7 +54,7 @@ func TestRaiseDeduplicates(t *testing.T) {
 	if got, want := e.Pending(), 1; got != want {
 		t.Errorf("pending = %d, want %d", got, want)
 	}
-	out := e.Flush(noLookup)
+	out := wholeOf(e.Flush(noLookup))
 	if len(out) != 1 {
 		t.Fatalf("flushed %d alerts, want 1", len(out))
 	}
@@ -92,7 +92,7 @@ func TestRaiseDeduplicates(t *testing.T) {
 	if last := a.Evidence[len(a.Evidence)-1]; last.Kind != "baseline" || !last.Time.Equal(t0.Add(time.Hour)) {
 		t.Errorf("last evidence = %+v, want the first occurrence's baseline", last)
 	}
-	if again := e.Flush(noLookup); len(again) != 0 {
+	if again := wholeOf(e.Flush(noLookup)); len(again) != 0 {
 		t.Errorf("second Flush returned %d alerts, want 0", len(again))
 	}
 }
@@ -104,7 +104,7 @@ func TestEventEvidenceCapped(t *testing.T) {
 	for i := range 12 {
 		e.Raise(occ(key, t0.Add(time.Duration(12-i)*time.Minute)))
 	}
-	a := e.Flush(noLookup)[0]
+	a := wholeOf(e.Flush(noLookup))[0]
 	got := eventTimes(a.Evidence)
 	if len(got) != maxEventEvidence {
 		t.Fatalf("event evidence = %d, want %d", len(got), maxEventEvidence)
@@ -132,7 +132,7 @@ func TestFirstOccurrenceEvidenceCappedAndSorted(t *testing.T) {
 	}
 	e := New(nil)
 	e.Raise(o)
-	a := e.Flush(noLookup)[0]
+	a := wholeOf(e.Flush(noLookup))[0]
 	if got := eventTimes(a.Evidence); len(got) != maxEventEvidence || !slices.IsSortedFunc(got, time.Time.Compare) {
 		t.Errorf("event evidence of the first occurrence = %v, want %d in time order", got, maxEventEvidence)
 	}
@@ -148,7 +148,7 @@ func TestFlushOnlyChangedSortedByID(t *testing.T) {
 		keys = append(keys, Key("new-external-peer", "dev-1", fmt.Sprintf("203.0.113.%d", i)))
 		e.Raise(occ(keys[i], t0))
 	}
-	first := e.Flush(noLookup)
+	first := wholeOf(e.Flush(noLookup))
 	if len(first) != 20 {
 		t.Fatalf("flushed %d, want 20", len(first))
 	}
@@ -158,7 +158,7 @@ func TestFlushOnlyChangedSortedByID(t *testing.T) {
 	e.Raise(occ(keys[3], t0.Add(time.Hour)))
 	e.Raise(occ(keys[11], t0.Add(time.Hour)))
 	e.Raise(occ(keys[3], t0.Add(2*time.Hour)))
-	got := e.Flush(noLookup)
+	got := wholeOf(e.Flush(noLookup))
 	want := []string{alert.IDForKey(keys[3]), alert.IDForKey(keys[11])}
 	slices.Sort(want)
 	var ids []string
@@ -168,7 +168,7 @@ func TestFlushOnlyChangedSortedByID(t *testing.T) {
 	if !slices.Equal(ids, want) {
 		t.Errorf("second flush IDs = %v, want %v", ids, want)
 	}
-	if got := e.Flush(noLookup); len(got) != 0 {
+	if got := wholeOf(e.Flush(noLookup)); len(got) != 0 {
 		t.Errorf("third flush = %d alerts, want 0", len(got))
 	}
 }
@@ -177,10 +177,10 @@ func TestFlushedAlertsAreCopies(t *testing.T) {
 	e := New(nil)
 	key := Key("scan", "dev-1")
 	e.Raise(occ(key, t0))
-	a := e.Flush(noLookup)[0]
+	a := wholeOf(e.Flush(noLookup))[0]
 	a.Evidence[0].Summary = "changed by the caller"
 	e.Raise(occ(key, t0.Add(time.Minute)))
-	b := e.Flush(noLookup)[0]
+	b := wholeOf(e.Flush(noLookup))[0]
 	if b.Evidence[0].Summary == "changed by the caller" {
 		t.Error("the caller's change to flushed evidence reached the engine")
 	}
@@ -204,11 +204,11 @@ func TestContinuesLoadedAlerts(t *testing.T) {
 	if stored[0].History == nil {
 		t.Error("New cleared the caller's History")
 	}
-	if got := e.Flush(noLookup); len(got) != 0 {
+	if got := wholeOf(e.Flush(noLookup)); len(got) != 0 {
 		t.Fatalf("flush without occurrences = %d alerts, want 0", len(got))
 	}
 	e.Raise(occ(key, t0))
-	got := e.Flush(noLookup)
+	got := wholeOf(e.Flush(noLookup))
 	if len(got) != 1 {
 		t.Fatalf("flushed %d alerts, want 1", len(got))
 	}
@@ -281,7 +281,7 @@ func TestFlushDescribesDevice(t *testing.T) {
 			o2 := occ(key, t0.Add(time.Hour))
 			o2.Device.Addr, o2.Device.Criticality = "10.2.3.99", asset.NonClinical
 			e.Raise(o2)
-			a := e.Flush(tt.lookup)[0]
+			a := wholeOf(e.Flush(tt.lookup))[0]
 			if !strings.HasPrefix(a.Title, tt.wantTitle) || !strings.HasSuffix(a.Title, o.What) {
 				t.Errorf("title = %q, want %q + %q", a.Title, tt.wantTitle, o.What)
 			}
@@ -307,12 +307,12 @@ func TestFlushUsesLookupAtFlushTime(t *testing.T) {
 	lookup := func(id string) (Device, bool) {
 		return Device{ID: id, ClassLabel: label, Name: "host-1", Criticality: crit}, true
 	}
-	if a := e.Flush(lookup)[0]; !strings.HasPrefix(a.Title, "Workstation host-1 (10.2.3.4)") || a.Severity != alert.Medium {
+	if a := wholeOf(e.Flush(lookup))[0]; !strings.HasPrefix(a.Title, "Workstation host-1 (10.2.3.4)") || a.Severity != alert.Medium {
 		t.Fatalf("title, severity = %q, %s", a.Title, a.Severity)
 	}
 	label, crit = "Infusion pump", asset.LifeSustaining
 	e.Raise(occ(key, t0.Add(time.Minute)))
-	a := e.Flush(lookup)[0]
+	a := wholeOf(e.Flush(lookup))[0]
 	if !strings.HasPrefix(a.Title, "Infusion pump host-1 (10.2.3.4)") || a.Severity != alert.High {
 		t.Errorf("title, severity = %q, %s, want the device as known at the second flush, raised", a.Title, a.Severity)
 	}
@@ -331,5 +331,41 @@ func TestDescribe(t *testing.T) {
 		if got := tt.d.Describe(); got != tt.want {
 			t.Errorf("Describe(%+v) = %q, want %q", tt.d, got, tt.want)
 		}
+	}
+}
+
+// wholeOf keeps the whole alerts of a Flush.
+func wholeOf(whole []alert.Alert, _ []Counted) []alert.Alert { return whole }
+
+// TestRepeatIsCounted: once an alert holds all its evidence, further
+// occurrences through Repeat are flushed as counts only; a Raise makes it
+// whole again.
+func TestRepeatIsCounted(t *testing.T) {
+	e := New(nil)
+	t1 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	raise := func(at time.Time) {
+		e.Raise(Occurrence{Key: "k", Detector: "d", What: "did it", Time: at,
+			Evidence: []alert.Evidence{{Kind: "event", Summary: at.String(), Time: at}}})
+	}
+	if e.Repeat("k", t1) {
+		t.Fatal("Repeat of an unknown key succeeded")
+	}
+	for i := range maxEventEvidence {
+		raise(t1.Add(time.Duration(i) * time.Minute))
+	}
+	if whole, counted := e.Flush(noLookup); len(whole) != 1 || len(counted) != 0 {
+		t.Fatalf("after raises: %d whole, %d counted; want 1, 0", len(whole), len(counted))
+	}
+	if !e.Repeat("k", t1.Add(time.Hour)) || !e.Repeat("k", t1.Add(-time.Hour)) {
+		t.Fatal("Repeat of a full alert refused")
+	}
+	whole, counted := e.Flush(noLookup)
+	want := Counted{ID: alert.IDForKey("k"), Count: maxEventEvidence + 2, FirstSeen: t1.Add(-time.Hour), LastSeen: t1.Add(time.Hour)}
+	if len(whole) != 0 || len(counted) != 1 || counted[0] != want {
+		t.Fatalf("after repeats: whole %v, counted %+v; want none and %+v", whole, counted, want)
+	}
+	raise(t1.Add(2 * time.Hour))
+	if whole, counted := e.Flush(noLookup); len(whole) != 1 || len(counted) != 0 || whole[0].Count != maxEventEvidence+3 {
+		t.Fatalf("after a raise: %d whole, %d counted", len(whole), len(counted))
 	}
 }

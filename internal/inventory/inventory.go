@@ -79,6 +79,9 @@ type Inventory struct {
 	dirtyDevices map[string]struct{}
 	deleted      map[string]struct{}
 	merged       []Merge
+	// unclassified are the devices whose signals changed while applying
+	// the current event: they are classified before Apply returns.
+	unclassified []*deviceState
 	dirtyLeases  map[*asset.Lease]struct{}
 
 	strs interner
@@ -161,8 +164,32 @@ func (inv *Inventory) IsInternal(addr netip.Addr) bool {
 	return false
 }
 
-// Apply folds one event into the inventory.
+// needsClassify marks a device whose classification signals changed.
+func (inv *Inventory) needsClassify(d *deviceState) {
+	if !d.reclassify {
+		d.reclassify = true
+		inv.unclassified = append(inv.unclassified, d)
+	}
+}
+
+// Apply folds one event into the inventory. A device whose signals the
+// event changed is classified again before Apply returns, so that what
+// judges the next events (baselines, the segmentation policy) knows its
+// class as soon as there is evidence for it.
 func (inv *Inventory) Apply(ev event.Event) {
+	inv.apply(ev)
+	for _, d := range inv.unclassified {
+		if d.reclassify {
+			inv.classify(d)
+			d.reclassify = false
+			d.rewrite = true
+		}
+	}
+	clear(inv.unclassified)
+	inv.unclassified = inv.unclassified[:0]
+}
+
+func (inv *Inventory) apply(ev event.Event) {
 	switch e := ev.(type) {
 	case *event.DHCP:
 		inv.applyDHCP(e)
@@ -172,21 +199,21 @@ func (inv *Inventory) Apply(ev event.Event) {
 		q := normalizeName(e.Query)
 		if d := inv.deviceAt(e.OrigH, e.TS); d != nil {
 			if q != "" && addString(&d.DNSNames, q, maxDNSNames) {
-				d.reclassify = true
+				inv.needsClassify(d)
 			}
 		}
 		inv.nameFromAnswers(q, e)
 	case *event.SSL:
 		if d := inv.deviceAt(e.OrigH, e.TS); d != nil {
 			if sni := normalizeName(e.ServerName); sni != "" && addString(&d.TLSServers, sni, maxTLSServers) {
-				d.reclassify = true
+				inv.needsClassify(d)
 			}
 		}
 		inv.deviceAt(e.RespH, e.TS)
 	case *event.Software:
 		if d := inv.deviceAt(e.Host, e.TS); d != nil {
 			if addSoftware(&d.Software, e, &inv.strs) {
-				d.reclassify = true
+				inv.needsClassify(d)
 			}
 		}
 	case *event.KnownHost:
@@ -199,7 +226,7 @@ func (inv *Inventory) Apply(ev event.Event) {
 			}
 			for _, n := range names {
 				if addService(&d.Services, asset.Service{Port: e.Port, Proto: e.Proto, Name: strings.ToLower(n)}, maxServices, &inv.strs) {
-					d.reclassify = true
+					inv.needsClassify(d)
 				}
 			}
 		}
@@ -223,12 +250,12 @@ func (inv *Inventory) applyDHCP(e *event.DHCP) {
 				d.Vendor = org
 			}
 		}
-		d.reclassify = true
+		inv.needsClassify(d)
 	}
 	inv.addHostname(d, e.HostName)
 	if e.ClientSoftware != "" && d.DHCPVendorClass != e.ClientSoftware {
 		d.DHCPVendorClass = inv.strs.get(e.ClientSoftware)
-		d.reclassify = true
+		inv.needsClassify(d)
 	}
 	// The address the exchange gives the client or, for a renewal or an
 	// INFORM, the address the client already holds.
@@ -276,7 +303,7 @@ func (inv *Inventory) addHostname(d *deviceState, name string) {
 		return
 	}
 	if addString(&d.Hostnames, name, maxHostnames) {
-		d.reclassify = true
+		inv.needsClassify(d)
 	}
 }
 
@@ -344,10 +371,10 @@ func (inv *Inventory) applyConn(e *event.Conn) {
 	}
 	svc := asset.Service{Port: e.RespP, Proto: e.Proto, Name: firstService(e.Service)}
 	if orig != nil && addService(&orig.Clients, svc, maxClients, &inv.strs) {
-		orig.reclassify = true
+		inv.needsClassify(orig)
 	}
 	if resp != nil && addService(&resp.Services, svc, maxServices, &inv.strs) {
-		resp.reclassify = true
+		inv.needsClassify(resp)
 	}
 }
 
@@ -452,7 +479,8 @@ func (inv *Inventory) device(key string, ts time.Time) *deviceState {
 			Criticality: asset.CriticalityUnknown,
 			FirstSeen:   ts,
 			LastSeen:    ts,
-		}, reclassify: true, rewrite: true}
+		}, rewrite: true}
+		inv.needsClassify(d)
 		inv.byKey[key] = d
 		inv.devices[d.ID] = d
 		delete(inv.deleted, d.ID)
@@ -506,7 +534,7 @@ func (inv *Inventory) merge(dst, src *deviceState) {
 	if dst.CriticalityOverride == "" {
 		dst.CriticalityOverride = src.CriticalityOverride
 	}
-	dst.reclassify = true
+	inv.needsClassify(dst)
 	dst.rewrite = true
 	inv.dirtyDevices[dst.ID] = struct{}{}
 	delete(inv.byKey, src.Key)

@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-iomt/vigil/internal/event"
 	"github.com/vigil-iomt/vigil/internal/fingerprint"
 	"github.com/vigil-iomt/vigil/internal/inventory"
+	"github.com/vigil-iomt/vigil/internal/policy"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
 
@@ -33,6 +34,13 @@ type Analysis struct {
 	scratch []baseline.Deviation
 }
 
+// PolicyMinConfidence is the class confidence from which a device is
+// judged by the segmentation policy: before it, its class is a guess from
+// partial evidence (a Windows workstation that has so far only reached a
+// device server's port looks like one), and an allowlist for the wrong
+// class is noise.
+const PolicyMinConfidence = 0.5
+
 // PolicyChecker judges a connection of a device, by its class and model,
 // against the segmentation policy; a violation becomes an occurrence.
 type PolicyChecker interface {
@@ -40,9 +48,22 @@ type PolicyChecker interface {
 	Occurrence(v detect.Violation, dev detect.Device, c *event.Conn, names []string, pos event.Position) detect.Occurrence
 }
 
+// AnalysisOptions configure the behavioural half of the pipeline.
+type AnalysisOptions struct {
+	// Learning is each device's learning period (event time).
+	Learning time.Duration
+	// Policy, when set, is the segmentation policy connections are
+	// checked against; its zones are also what a device's "network" is.
+	Policy *policy.Policy
+}
+
 // LoadAnalysis restores the baselines and alerts from the store.
-func LoadAnalysis(ctx context.Context, st store.Store, learning time.Duration, inv *inventory.Inventory) (*Analysis, error) {
-	set := baseline.New(baseline.Config{Learning: learning, Internal: inv.IsInternal})
+func LoadAnalysis(ctx context.Context, st store.Store, inv *inventory.Inventory, opts AnalysisOptions) (*Analysis, error) {
+	cfg := baseline.Config{Learning: opts.Learning, Internal: inv.IsInternal}
+	if p := opts.Policy; p != nil {
+		cfg.ZoneOf = func(a netip.Addr) (string, bool) { return p.ZoneOf(a, 0) }
+	}
+	set := baseline.New(cfg)
 	err := st.Baselines(ctx, func(d store.BaselineDoc) error {
 		if err := set.Load(d.DeviceID, d.Doc); err != nil {
 			return fmt.Errorf("baseline of %s: %w", d.DeviceID, err)
@@ -56,7 +77,11 @@ func LoadAnalysis(ctx context.Context, st store.Store, learning time.Duration, i
 	if err != nil {
 		return nil, fmt.Errorf("load alerts: %w", err)
 	}
-	return &Analysis{Baselines: set, Alerts: detect.New(existing)}, nil
+	an := &Analysis{Baselines: set, Alerts: detect.New(existing)}
+	if opts.Policy != nil {
+		an.Policy = detect.NewPolicyChecker(opts.Policy, inv.IsInternal)
+	}
+	return an, nil
 }
 
 // apply judges one record the inventory has applied.
@@ -69,7 +94,7 @@ func (a *Analysis) apply(inv *inventory.Inventory, ev event.Event, pos event.Pos
 		subject = inv.DeviceAt(e.OrigH, e.TS)
 		resp := inv.DeviceAt(e.RespH, e.TS)
 		devs = a.Baselines.Conn(subjectOf(subject), subjectOf(resp), e, devs)
-		if a.Policy != nil && subject != nil {
+		if a.Policy != nil && subject != nil && subject.ClassConfidence >= PolicyMinConfidence {
 			names := a.Baselines.NamesOf(subject.ID, e.RespH)
 			if v, violated := a.Policy.Check(subject.ID, subject.Class, subject.Model, e, names); violated && !a.repeat(pos, v.Key, detect.DetectorPolicy, e.TS) {
 				a.emit(pos, a.Policy.Occurrence(v, describe(subject, e.OrigH), e, names, pos))
@@ -145,13 +170,17 @@ func (a *Analysis) flush(inv *inventory.Inventory, merged []inventory.Merge, b *
 		b.Baselines = append(b.Baselines, store.BaselineDoc{DeviceID: c.DeviceID, Doc: c.Doc})
 	}
 	b.DeleteBaselines = deleted
-	b.Alerts = a.Alerts.Flush(func(id string) (detect.Device, bool) {
+	whole, counted := a.Alerts.Flush(func(id string) (detect.Device, bool) {
 		d := inv.Device(id)
 		if d == nil {
 			return detect.Device{}, false
 		}
 		return describe(d, netip.Addr{}), true
 	})
+	b.Alerts = whole
+	for _, c := range counted {
+		b.AlertSightings = append(b.AlertSightings, store.AlertSighting{ID: c.ID, Count: c.Count, FirstSeen: c.FirstSeen, LastSeen: c.LastSeen})
+	}
 	return nil
 }
 

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/vigil-iomt/vigil/fingerprints"
-	"github.com/vigil-iomt/vigil/internal/detect"
 	"github.com/vigil-iomt/vigil/internal/event"
 	"github.com/vigil-iomt/vigil/internal/fingerprint"
 	"github.com/vigil-iomt/vigil/internal/ingest/zeek"
@@ -134,12 +133,9 @@ func benchIngest(b *testing.B, dir, path string, records int, learning time.Dura
 			b.Fatal(err)
 		}
 		inv, _ := inventory.New(inventory.Options{Classifier: corpus})
-		an, err := LoadAnalysis(context.Background(), db, learning, inv)
+		an, err := LoadAnalysis(context.Background(), db, inv, AnalysisOptions{Learning: learning, Policy: pol})
 		if err != nil {
 			b.Fatal(err)
-		}
-		if pol != nil {
-			an.Policy = detect.NewPolicyChecker(pol, inv.IsInternal)
 		}
 		ing, _ := New(Options{Store: db, Inventory: inv, Analysis: an})
 		sum, err := ing.Zeek(context.Background(), []string{path})

@@ -22,6 +22,7 @@ import (
 	"github.com/vigil-iomt/vigil/internal/fingerprint"
 	"github.com/vigil-iomt/vigil/internal/inventory"
 	"github.com/vigil-iomt/vigil/internal/oui"
+	"github.com/vigil-iomt/vigil/internal/policy"
 	"github.com/vigil-iomt/vigil/internal/store"
 	"github.com/vigil-iomt/vigil/internal/store/sqlite"
 )
@@ -33,8 +34,10 @@ type harness struct {
 	store store.Store
 	ouis  []string
 	batch int
-	// learning, when set, runs the baselines and detectors too.
+	// learning, when set, runs the baselines and detectors too, and
+	// policy the segmentation policy.
 	learning time.Duration
+	policy   *policy.Policy
 	// ctx, when set, is the context ingest runs under; ingest then
 	// returns a canceled run's summary instead of failing.
 	ctx context.Context
@@ -95,7 +98,7 @@ func (h *harness) ingestWith(afterCommit func(), paths ...string) *Summary {
 	inv.Load(devs, leases)
 	opts := Options{Store: h.store, Inventory: inv, BatchSize: h.batch, AfterCommit: afterCommit}
 	if h.learning > 0 {
-		if opts.Analysis, err = LoadAnalysis(ctx, h.store, h.learning, inv); err != nil {
+		if opts.Analysis, err = LoadAnalysis(ctx, h.store, inv, AnalysisOptions{Learning: h.learning, Policy: h.policy}); err != nil {
 			h.t.Fatal(err)
 		}
 		opts.Analysis.OnOccurrence = h.onOccurrence

@@ -84,7 +84,31 @@ type learnKey struct {
 	entry entryKey
 	dst   learnedDestination
 	proto string
-	port  uint16
+	ports PortRange // one port, or a dynamic range (learnedPorts)
+}
+
+// Dynamic ports, as the behavioural baselines count them
+// (baseline.PortClass): UDP destination ports from udpDynamicPorts (media
+// streams such as RTP between IP phones use any of them) and TCP ports
+// from tcpDynamicPorts (the IANA dynamic range) each count as one port.
+const (
+	udpDynamicPorts = 1024
+	tcpDynamicPorts = 49152
+)
+
+// learnedPorts says what an observed destination port becomes in a rule: a
+// dynamic port the whole dynamic range of its protocol, any other port
+// itself. ICMP has no ports.
+func learnedPorts(proto string, port uint16) PortRange {
+	switch {
+	case proto == "icmp":
+		return PortRange{}
+	case proto == "udp" && port >= udpDynamicPorts:
+		return PortRange{udpDynamicPorts, 65535}
+	case proto == "tcp" && port >= tcpDynamicPorts:
+		return PortRange{tcpDynamicPorts, 65535}
+	}
+	return PortRange{port, port}
 }
 
 // learnGroup gathers the observations of one candidate.
@@ -98,7 +122,11 @@ type learnGroup struct {
 // as a whole. Destinations are generalised: an internal address in a zone
 // to the zone; else one with DNS names to its registered domains
 // ("*.example.com" and the exact names seen); else the host's /32 or /128.
-// Ports and protocols are kept exact.
+// Protocols are kept exact, and so are ports, except dynamic ones: UDP
+// ports from 1024 are learned as the range 1024-65535 and TCP ports from
+// 49152 as 49152-65535, as the baselines count them. The observations of a
+// range count together: phones each sending RTP to a different port of a
+// zone together use udp 1024-65535 to it.
 //
 // The class entry is learned from all devices of the class, whatever their
 // model: it is what judges devices of an unknown or new model. A model seen
@@ -142,21 +170,22 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 	for i, o := range obs {
 		proto := strings.ToLower(o.Proto)
 		dst := generalise(o, zones, internal)
-		if !knownClass(o.Class) || (proto != "tcp" && proto != "udp" && proto != "icmp") || dst.kind == unlearnable {
+		// Devices of no known class (fingerprint.Unknown) are not a
+		// class to allow things to: their flows are for people to look at.
+		// Nor are TCP or UDP flows to port 0, which no rule can name.
+		if !knownClass(o.Class) || o.Class == fingerprint.Unknown || (proto != "tcp" && proto != "udp" && proto != "icmp") ||
+			(proto != "icmp" && o.DstPort == 0) || dst.kind == unlearnable {
 			outliers = append(outliers, o)
 			continue
 		}
 		usable = append(usable, i)
-		port := o.DstPort
-		if proto == "icmp" {
-			port = 0
-		}
+		ports := learnedPorts(proto, o.DstPort)
 		for _, ek := range learnEntries(o) {
 			if devices[ek] == nil {
 				devices[ek] = make(map[string]bool)
 			}
 			devices[ek][o.DeviceID] = true
-			k := learnKey{ek, dst, proto, port}
+			k := learnKey{ek, dst, proto, ports}
 			g := groups[k]
 			if g == nil {
 				g = &learnGroup{devices: make(map[string]string), names: make(map[string]bool)}
@@ -188,7 +217,7 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 		proto string
 	}
 	type learnedRule struct {
-		ports   []uint16
+		ports   []PortRange
 		devices map[string]string
 		names   map[string]bool
 	}
@@ -204,7 +233,7 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 			rules[rk] = r
 		}
 		if k.proto != "icmp" {
-			r.ports = append(r.ports, k.port)
+			r.ports = append(r.ports, k.ports)
 		}
 		for d, m := range g.devices {
 			if r.devices[d] == "" {
@@ -252,10 +281,8 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 			comment = learnedComment(len(r.devices), len(devices[k.entry]), nil) + " of the model"
 		}
 		rule := Rule{Proto: k.proto, Comment: comment}
-		slices.Sort(r.ports)
-		for _, p := range slices.Compact(r.ports) {
-			rule.Ports = append(rule.Ports, PortRange{p, p})
-		}
+		slices.SortFunc(r.ports, func(a, b PortRange) int { return cmp.Or(cmp.Compare(a.Lo, b.Lo), cmp.Compare(a.Hi, b.Hi)) })
+		rule.Ports = slices.Compact(r.ports)
 		switch k.dst.kind {
 		case learnedZone:
 			rule.To.Zones = []string{k.dst.value}
@@ -287,11 +314,7 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 			ek.model = o.Model
 		}
 		proto := strings.ToLower(o.Proto)
-		port := o.DstPort
-		if proto == "icmp" {
-			port = 0
-		}
-		if !kept(learnKey{ek, generalise(o, zones, internal), proto, port}) {
+		if !kept(learnKey{ek, generalise(o, zones, internal), proto, learnedPorts(proto, o.DstPort)}) {
 			outliers = append(outliers, o)
 		}
 	}

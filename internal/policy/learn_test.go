@@ -339,3 +339,172 @@ func TestLearnPerModel(t *testing.T) {
 		t.Errorf("zero thresholds: got entries %q and %d outliers, want %q and none", entries, len(all.Outliers), want)
 	}
 }
+
+func TestLearnedPorts(t *testing.T) {
+	tests := []struct {
+		proto string
+		port  uint16
+		want  PortRange
+	}{
+		{"udp", 53, PortRange{53, 53}},
+		{"udp", 1023, PortRange{1023, 1023}},
+		{"udp", 1024, PortRange{1024, 65535}},
+		{"udp", 16384, PortRange{1024, 65535}},
+		{"udp", 65535, PortRange{1024, 65535}},
+		{"tcp", 1024, PortRange{1024, 1024}},
+		{"tcp", 49151, PortRange{49151, 49151}},
+		{"tcp", 49152, PortRange{49152, 65535}},
+		{"tcp", 65535, PortRange{49152, 65535}},
+		{"icmp", 3, PortRange{}},
+	}
+	for _, tt := range tests {
+		if got := learnedPorts(tt.proto, tt.port); got != tt.want {
+			t.Errorf("learnedPorts(%s, %d) = %v, want %v", tt.proto, tt.port, got, tt.want)
+		}
+	}
+}
+
+var voiceZones = []Zone{
+	{Name: "datacenter", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.10.0.0/24")}},
+	{Name: "voice", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.60.0.0/24")}},
+	{Name: "infrastructure", CIDRs: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")}},
+}
+
+// voiceFleet is five IP phones that register with the voice server
+// (tcp/5061) and call each other, each sending RTP to the others on ports
+// of 16384-32767 no other phone uses, and three clinical workstations that
+// reach the domain controllers on tcp/135 and on TCP dynamic ports (RPC),
+// each on different ones; plus flows of one device each.
+func voiceFleet() []Observation {
+	a := netip.MustParseAddr
+	var obs []Observation
+	add := func(dev, class, dst string, port uint16, proto string) {
+		obs = append(obs, Observation{DeviceID: dev, Class: class, Src: a("10.60.0.1"), Dst: a(dst),
+			DstPort: port, Proto: proto, Count: 20, First: t0, Last: t0})
+	}
+	for i := 1; i <= 5; i++ {
+		dev := fmt.Sprintf("dev-phone%d", i)
+		add(dev, "ip_phone", "10.60.0.2", 5061, "tcp")
+		add(dev, "ip_phone", "10.0.0.2", 53, "udp")
+		for _, j := range []int{i%5 + 1, (i+1)%5 + 1} { // two calls, to the next two phones
+			add(dev, "ip_phone", fmt.Sprintf("10.60.0.%d", 10+j), uint16(16384+1000*i+2*j), "udp")
+		}
+	}
+	add("dev-phone3", "ip_phone", "198.51.100.9", 40000, "udp") // one phone, an external address: outlier
+	add("dev-phone4", "ip_phone", "10.0.0.3", 514, "udp")       // one phone, a port below 1024: outlier
+	add("dev-phone5", "ip_phone", "10.60.0.2", 40000, "tcp")    // one phone, a TCP port below 49152: outlier
+	for i, port := range []uint16{50001, 50123, 61000} {
+		dev := fmt.Sprintf("dev-ws%d", i+1)
+		add(dev, "clinical_workstation", "10.10.0.5", 135, "tcp")
+		add(dev, "clinical_workstation", "10.10.0.5", port, "tcp")
+	}
+	add("dev-ws1", "clinical_workstation", "10.10.0.5", 8080, "tcp") // one workstation: outlier
+	return obs
+}
+
+// TestLearnDynamicPorts: dynamic ports are learned as their range, from
+// the devices using any port of it, so calls between phones are no
+// outliers and the proposal does not report them.
+func TestLearnDynamicPorts(t *testing.T) {
+	obs := voiceFleet()
+	opts := LearnOptions{Zones: voiceZones, MinDevices: 2, MinFraction: 0.5}
+	prop, err := Learn(obs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "learn-ports.golden.yaml", prop.YAML)
+
+	reversed := slices.Clone(obs)
+	slices.Reverse(reversed)
+	if again, err := Learn(reversed, opts); err != nil || !bytes.Equal(again.YAML, prop.YAML) {
+		t.Errorf("proposal depends on input order (%v)", err)
+	}
+	parsed, err := Parse(prop.YAML, "learned.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := encodeYAML(parsed), encodeYAML(prop.Policy); !bytes.Equal(got, want) {
+		t.Errorf("round trip changed the policy:\n%s\nvs\n%s", got, want)
+	}
+
+	// One rule for the calls, used by every phone, and one for RPC, used
+	// by every workstation.
+	rules := func(class string) []string {
+		cp, ok := prop.Policy.Class(class)
+		if !ok {
+			t.Fatalf("no entry for %s in\n%s", class, prop.YAML)
+		}
+		var out []string
+		for _, r := range cp.Allow {
+			var ports []string
+			for _, p := range r.Ports {
+				ports = append(ports, p.String())
+			}
+			out = append(out, fmt.Sprintf("%v %s %v (%s)", r.To.Zones, r.Proto, ports, r.Comment))
+		}
+		return out
+	}
+	if got, want := rules("ip_phone"), []string{
+		"[infrastructure] udp [53] (learned: used by 5 of 5 devices)",
+		"[voice] tcp [5061] (learned: used by 5 of 5 devices)",
+		"[voice] udp [1024-65535] (learned: used by 5 of 5 devices)",
+	}; !slices.Equal(got, want) {
+		t.Errorf("ip_phone rules:\ngot  %q\nwant %q", got, want)
+	}
+	if got, want := rules("clinical_workstation"), []string{
+		"[datacenter] tcp [135 49152-65535] (learned: used by 3 of 3 devices)",
+	}; !slices.Equal(got, want) {
+		t.Errorf("clinical_workstation rules:\ngot  %q\nwant %q", got, want)
+	}
+
+	// Outliers: only the flows of one device each; no call between phones,
+	// no RPC port. Ports below the bounds stay exact, and a range is
+	// learned per destination.
+	var outliers []string
+	for _, o := range prop.Outliers {
+		outliers = append(outliers, fmt.Sprintf("%s %s:%d/%s", o.DeviceID, o.Dst, o.DstPort, o.Proto))
+	}
+	wantOutliers := []string{
+		"dev-ws1 10.10.0.5:8080/tcp",
+		"dev-phone3 198.51.100.9:40000/udp",
+		"dev-phone4 10.0.0.3:514/udp",
+		"dev-phone5 10.60.0.2:40000/tcp",
+	}
+	if !slices.Equal(outliers, wantOutliers) {
+		t.Errorf("got outliers\n%q\nwant\n%q", outliers, wantOutliers)
+	}
+
+	// Replaying the proposal (both classes enforce) blocks the outliers and
+	// nothing else.
+	res := Replay(prop.Policy, obs, time.Time{})
+	var blocked []string
+	for _, d := range res.Devices {
+		for _, o := range d.Blocked {
+			blocked = append(blocked, fmt.Sprintf("%s %s:%d/%s", d.DeviceID, o.Dst, o.DstPort, o.Proto))
+		}
+	}
+	slices.Sort(blocked)
+	slices.Sort(wantOutliers)
+	if res.Evaluated != int64(len(obs)) || res.AlertOnly != 0 || res.NoPolicy != 0 || !slices.Equal(blocked, wantOutliers) {
+		t.Errorf("replay: got %d evaluated, %d alert-only, %d without policy, blocking %q; want %d evaluated and the outliers %q blocked only",
+			res.Evaluated, res.AlertOnly, res.NoPolicy, blocked, len(obs), wantOutliers)
+	}
+
+	// A call on a port no phone used while learning is allowed; a TCP port
+	// below 49152 nobody used is not.
+	a := netip.MustParseAddr
+	for _, tt := range []struct {
+		f    Flow
+		want bool
+	}{
+		{Flow{Class: "ip_phone", Dst: a("10.60.0.14"), DstPort: 31999, Proto: "udp"}, true},
+		{Flow{Class: "ip_phone", Dst: a("10.60.0.14"), DstPort: 1023, Proto: "udp"}, false},
+		{Flow{Class: "ip_phone", Dst: a("198.51.100.10"), DstPort: 31999, Proto: "udp"}, false},
+		{Flow{Class: "clinical_workstation", Dst: a("10.10.0.9"), DstPort: 65000, Proto: "tcp"}, true},
+		{Flow{Class: "clinical_workstation", Dst: a("10.10.0.9"), DstPort: 49151, Proto: "tcp"}, false},
+	} {
+		if v := prop.Policy.Evaluate(tt.f); v.Allowed != tt.want {
+			t.Errorf("%s → %s:%d/%s: got allowed %v (%s), want %v", tt.f.Class, tt.f.Dst, tt.f.DstPort, tt.f.Proto, v.Allowed, v.Reason, tt.want)
+		}
+	}
+}
