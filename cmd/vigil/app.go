@@ -14,7 +14,6 @@ import (
 
 	"github.com/vigil-iomt/vigil/fingerprints"
 	"github.com/vigil-iomt/vigil/internal/config"
-	"github.com/vigil-iomt/vigil/internal/detect"
 	"github.com/vigil-iomt/vigil/internal/fingerprint"
 	"github.com/vigil-iomt/vigil/internal/inventory"
 	"github.com/vigil-iomt/vigil/internal/oui"
@@ -62,16 +61,17 @@ func (s *session) Close() error { return s.store.Close() }
 // ingester returns a pipeline over the session's store and inventory,
 // with the baselines and alerts loaded from the store.
 func (s *session) ingester(ctx context.Context, progress pipeline.Progress) (*pipeline.Ingester, error) {
-	an, err := pipeline.LoadAnalysis(ctx, s.store, time.Duration(s.cfg.Baseline.Learning), s.inv)
-	if err != nil {
-		return nil, err
-	}
+	opts := pipeline.AnalysisOptions{Learning: time.Duration(s.cfg.Baseline.Learning)}
 	if s.cfg.Policy.Path != "" {
 		p, err := policy.Load(s.cfg.Policy.Path)
 		if err != nil {
 			return nil, err
 		}
-		an.Policy = detect.NewPolicyChecker(p, s.inv.IsInternal)
+		opts.Policy = p
+	}
+	an, err := pipeline.LoadAnalysis(ctx, s.store, s.inv, opts)
+	if err != nil {
+		return nil, err
 	}
 	return pipeline.New(pipeline.Options{Store: s.store, Inventory: s.inv, Analysis: an, BatchSize: s.cfg.Ingest.BatchSize,
 		Logger: s.log, Metrics: pipeline.NewMetrics(prometheus.NewRegistry()), Progress: progress})
