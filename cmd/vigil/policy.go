@@ -125,20 +125,11 @@ were enforced). Classes in alert-only mode (life-sustaining devices by
 default) are listed as "would alert".`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := policy.Load(args[0])
-			if err != nil {
-				return err
-			}
 			from, err := api.ParseEventTime("--since", since)
 			if err != nil {
 				return err
 			}
-			s, err := g.open(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			obs, err := pipeline.LoadObserved(contextOf(cmd), s.store)
+			p, obs, err := policyAndObserved(g, cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -196,16 +187,7 @@ seen are written as comments). Apply nftables output with "nft -f", iptables out
 "iptables-restore" (docs/policy.md).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := policy.Load(args[0])
-			if err != nil {
-				return err
-			}
-			s, err := g.open(cmd, false)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			obs, err := pipeline.LoadObserved(contextOf(cmd), s.store)
+			p, obs, err := policyAndObserved(g, cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -224,4 +206,23 @@ seen are written as comments). Apply nftables output with "nft -f", iptables out
 	cmd.Flags().StringVar(&format, "format", "nftables", "output format: "+strings.Join(policy.Formats(), ", "))
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write to this file instead of stdout")
 	return cmd
+}
+
+// policyAndObserved loads a policy file and what the stored baselines say
+// the fleet does.
+func policyAndObserved(g *globals, cmd *cobra.Command, path string) (*policy.Policy, *pipeline.Observed, error) {
+	p, err := policy.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := g.open(cmd, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer s.Close()
+	obs, err := pipeline.LoadObserved(contextOf(cmd), s.store)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, obs, nil
 }

@@ -294,53 +294,52 @@ func (s *Set) DNS(sub Subject, q *event.DNS, out []Deviation) []Deviation {
 	if name == "" || isReverse(name) {
 		return out
 	}
-	id := sub.ID
-	p := s.profile(sub, q.TS)
-	dom := RegisteredDomain(name)
-	learning := s.learning(p, q.TS)
-	known := p.domainKnown(dom)
-	if learning && !known {
-		p.learnDomain(dom)
-		known = true
-	}
+	p, dom, known := s.useName(sub, name, q.TS)
 	for _, a := range q.Answers {
 		if addr, err := netip.ParseAddr(a); err == nil {
 			p.resolve(addr.Unmap(), name, known)
 		}
 	}
 	if !known {
-		out = append(out, Deviation{Kind: NewDomain, DeviceID: id, Time: q.TS, Domain: dom, Name: name,
-			Peer: q.RespH.Unmap(), Port: q.RespP, Proto: q.Proto,
-			Observed: "DNS query for " + name, Expected: plural(len(p.Domains), "learned domain") + ": " + p.domainList(8),
-			Baseline: map[string]string{"learned_domains": p.domainList(64)}})
+		out = append(out, newDomain(p, sub.ID, q.TS, dom, name, "DNS query for "+name, q.RespH, q.RespP, q.Proto))
 	}
 	return out
 }
 
-// SSL applies a TLS session opened by device id: its server name counts as
-// a name the device uses, and vouches for the server address when known.
+// SSL applies a TLS session opened by device sub: its server name counts
+// as a name the device uses, and vouches for the server address when known.
 func (s *Set) SSL(sub Subject, e *event.SSL, out []Deviation) []Deviation {
 	name := NormalizeName(e.ServerName)
 	if name == "" {
 		return out
 	}
-	id := sub.ID
-	p := s.profile(sub, e.TS)
-	dom := RegisteredDomain(name)
-	learning := s.learning(p, e.TS)
-	known := p.domainKnown(dom)
-	if learning && !known {
-		p.learnDomain(dom)
-		known = true
-	}
+	p, dom, known := s.useName(sub, name, e.TS)
 	p.resolve(e.RespH.Unmap(), name, known)
 	if !known {
-		out = append(out, Deviation{Kind: NewDomain, DeviceID: id, Time: e.TS, Domain: dom, Name: name,
-			Peer: e.RespH.Unmap(), Port: e.RespP, Proto: "tcp",
-			Observed: "TLS session with server name " + name, Expected: plural(len(p.Domains), "learned domain") + ": " + p.domainList(8),
-			Baseline: map[string]string{"learned_domains": p.domainList(64)}})
+		out = append(out, newDomain(p, sub.ID, e.TS, dom, name, "TLS session with server name "+name, e.RespH, e.RespP, "tcp"))
 	}
 	return out
+}
+
+// useName notes that a device used a DNS name (looked it up, or named it
+// as TLS server): while learning its registered domain is learned. It
+// returns the device's profile, the domain, and whether it is known.
+func (s *Set) useName(sub Subject, name string, ts time.Time) (p *Profile, domain string, known bool) {
+	p = s.profile(sub, ts)
+	domain = RegisteredDomain(name)
+	known = p.domainKnown(domain)
+	if !known && s.learning(p, ts) {
+		p.learnDomain(domain)
+		known = true
+	}
+	return p, domain, known
+}
+
+func newDomain(p *Profile, id string, ts time.Time, domain, name, observed string, peer netip.Addr, port uint16, proto string) Deviation {
+	return Deviation{Kind: NewDomain, DeviceID: id, Time: ts, Domain: domain, Name: name,
+		Peer: peer.Unmap(), Port: port, Proto: proto,
+		Observed: observed, Expected: plural(len(p.Domains), "learned domain") + ": " + p.domainList(8),
+		Baseline: map[string]string{"learned_domains": p.domainList(64)}}
 }
 
 // network notes the network (and VLAN) the device appears in. All its
