@@ -4,7 +4,8 @@
 // sent to external peers far above its history, periodic connections to an
 // unknown peer
 // (beaconing), a DNS domain it never used, a network or VLAN it never
-// appeared in, and fan-out probing of many internal hosts (scanning).
+// appeared in, fan-out probing of many internal hosts (scanning), and
+// connections from outside the hospital on a port it was never reached on.
 //
 // Everything runs in event time: the learning period of a device starts at
 // the earliest event time seen for it, and every decision depends only on
@@ -44,10 +45,11 @@ const (
 	NewDomain       Kind = "new-domain"
 	NewNetwork      Kind = "new-network"
 	Scan            Kind = "scan"
+	InboundExternal Kind = "inbound-external"
 )
 
 // Kinds lists every deviation kind.
-var Kinds = []Kind{NewExternalPeer, NewPort, VolumeSpike, Beaconing, NewDomain, NewNetwork, Scan}
+var Kinds = []Kind{NewExternalPeer, NewPort, VolumeSpike, Beaconing, NewDomain, NewNetwork, Scan, InboundExternal}
 
 // Deviation is one departure of a device from its baseline.
 type Deviation struct {
@@ -64,6 +66,8 @@ type Deviation struct {
 	PortClass string
 	// External is set when the peer lies outside the hospital's networks.
 	External bool
+	// Answered is set, for inbound-external, when the device answered.
+	Answered bool
 	// PeerNames are the DNS names the peer was known by (from answers to
 	// the device's queries, or TLS server names).
 	PeerNames []string
@@ -236,9 +240,8 @@ func (s *Set) learning(p *Profile, ts time.Time) bool {
 // Subject when the originator is not a device of the hospital), resp the
 // responding one. It appends the deviations it finds to out and returns it.
 func (s *Set) Conn(orig, resp Subject, c *event.Conn, out []Deviation) []Deviation {
-	if resp.ID != "" && c.RespBytes > 0 {
-		p := s.profile(resp, c.TS)
-		out = s.addVolume(p, resp.ID, c.TS, c.RespBytes, 0, !s.cfg.Internal(c.OrigH.Unmap()), out)
+	if resp.ID != "" {
+		out = s.served(resp, c, out)
 	}
 	origID := orig.ID
 	if origID == "" {
@@ -286,6 +289,44 @@ func (s *Set) Conn(orig, resp Subject, c *event.Conn, out []Deviation) []Deviati
 	}
 	out = s.scan(p, origID, c, external, learning, out)
 	return s.addVolume(p, origID, c.TS, c.OrigBytes, 1, external, out)
+}
+
+// served applies a connection to a device: its volume, and whether it is
+// reached from outside the hospital on a port it was not while learning.
+func (s *Set) served(resp Subject, c *event.Conn, out []Deviation) []Deviation {
+	from := c.OrigH.Unmap()
+	external := isPeer(from) && !s.cfg.Internal(from)
+	if c.RespBytes == 0 && !external {
+		return out
+	}
+	p := s.profile(resp, c.TS)
+	if external {
+		proto := protoCode(c.Proto)
+		port := c.RespP
+		if proto == protoICMP {
+			port = 0 // Zeek logs ICMP type and code as ports: one class
+		}
+		pp := portProto(port, proto)
+		switch {
+		case s.learning(p, c.TS):
+			p.learnInbound(pp)
+		case !p.inboundKnown(pp):
+			answered := c.RespBytes > 0 || c.ConnState == "SF" || c.ConnState == "S1" || c.ConnState == "RSTO" || c.ConnState == "RSTR"
+			how := "an unanswered attempt"
+			if answered {
+				how = "answered"
+			}
+			out = append(out, Deviation{Kind: InboundExternal, DeviceID: resp.ID, Time: c.TS, Peer: from, Port: c.RespP,
+				Proto: c.Proto, External: true, PortClass: portClassName(pp), Answered: answered,
+				Observed: "connection from " + from.String() + " to " + portClassName(pp) + " (" + how + ")",
+				Expected: "reached from outside the hospital on: " + portList(p.Inbound, 12),
+				Baseline: map[string]string{"learned_inbound_ports": portList(p.Inbound, 64)}})
+		}
+	}
+	if c.RespBytes > 0 {
+		out = s.addVolume(p, resp.ID, c.TS, c.RespBytes, 0, external, out)
+	}
+	return out
 }
 
 // DNS applies a DNS query made by device sub.

@@ -823,3 +823,38 @@ func TestScanLateRecordKeepsWindow(t *testing.T) {
 		t.Errorf("scan deviations for one 2-minute scan of 60 hosts with late records = %d, want 1", len(got))
 	}
 }
+
+// TestInboundExternal: a device reached from the internet on a port it
+// was not reached on while learning is reported, answered or not; a port
+// learned from outside is not; internal clients never are.
+func TestInboundExternal(t *testing.T) {
+	s := New(Config{Learning: 24 * time.Hour, Internal: internal.Contains})
+	dev := Subject{ID: "gw", FirstSeen: t0}
+	outside := netip.MustParseAddr("45.9.20.7")
+	in := func(ts time.Time, from netip.Addr, port uint16, state string, respBytes int64) []Deviation {
+		return s.Conn(Subject{}, dev, &event.Conn{TS: ts, OrigH: from, OrigP: 50000, RespH: devAddr, RespP: port,
+			Proto: "tcp", ConnState: state, RespBytes: respBytes}, nil)
+	}
+	// While learning: a VPN port reached from outside is learned.
+	if got := in(t0.Add(time.Hour), outside, 443, "SF", 5000); len(got) != 0 {
+		t.Fatalf("while learning: %v", got)
+	}
+	after := t0.Add(30 * time.Hour)
+	if got := in(after, outside, 443, "SF", 5000); len(got) != 0 {
+		t.Errorf("learned inbound port: %v", got)
+	}
+	if got := in(after, resolver, 23, "REJ", 0); len(got) != 0 {
+		t.Errorf("an internal client: %v", got)
+	}
+	got := in(after, outside, 23, "REJ", 0)
+	if len(got) != 1 || got[0].Kind != InboundExternal || got[0].Answered || got[0].PortClass != "tcp/23" || got[0].Peer != outside {
+		t.Fatalf("unanswered telnet probe from outside: %+v", got)
+	}
+	got = in(after, outside, 22, "SF", 2000)
+	if len(got) != 1 || !got[0].Answered {
+		t.Fatalf("answered SSH from outside: %+v", got)
+	}
+	if got := in(after, netip.MustParseAddr("224.0.0.251"), 5353, "S0", 0); len(got) != 0 {
+		t.Errorf("multicast is never a peer: %v", got)
+	}
+}

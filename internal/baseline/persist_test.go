@@ -34,7 +34,7 @@ func TestStreamRaisesEveryKind(t *testing.T) {
 	// studies to the PACS, reverse lookups) raises nothing.
 	for _, d := range devs {
 		switch d.DeviceID {
-		case "dev-0003", "dev-0005", "dev-0007", "dev-0009", "dev-0011":
+		case "dev-0003", "dev-0005", "dev-0007", "dev-0009", "dev-0011", "dev-0013":
 		default:
 			t.Errorf("deviation of a normal device: %+v", d)
 		}

@@ -65,6 +65,9 @@ type Profile struct {
 	OpenExternal bool `json:"open_external,omitempty"`
 	// Ports are the destination ports learned, as proto<<16 | port.
 	Ports []uint32 `json:"ports,omitempty"`
+	// Inbound are the port classes external peers reached the device on
+	// while learning (a remote-access gateway's VPN port).
+	Inbound []uint32 `json:"inbound,omitempty"`
 	// HighTCP is set when the device used many distinct TCP ports of 1024
 	// and above while learning (dynamic service ports): any such port then
 	// counts as known.
@@ -307,14 +310,29 @@ func (p *Profile) portKnown(pp uint32) bool {
 	return found
 }
 
-func (p *Profile) portList(n int) string {
-	if len(p.Ports) == 0 {
+func (p *Profile) learnInbound(pp uint32) {
+	i, found := slices.BinarySearch(p.Inbound, pp)
+	if !found && len(p.Inbound) < maxPorts {
+		p.Inbound = slices.Insert(p.Inbound, i, pp)
+	}
+}
+
+func (p *Profile) inboundKnown(pp uint32) bool {
+	_, found := slices.BinarySearch(p.Inbound, pp)
+	return found
+}
+
+func (p *Profile) portList(n int) string { return portList(p.Ports, n) }
+
+// portList names at most n port classes.
+func portList(ports []uint32, n int) string {
+	if len(ports) == 0 {
 		return "none"
 	}
 	var b strings.Builder
-	for i, pp := range p.Ports {
+	for i, pp := range ports {
 		if i == n {
-			fmt.Fprintf(&b, ", … (%d more)", len(p.Ports)-n)
+			fmt.Fprintf(&b, ", … (%d more)", len(ports)-n)
 			break
 		}
 		if i > 0 {
@@ -405,17 +423,17 @@ func Decode(doc []byte) (*Profile, error) {
 
 func (p *Profile) validate() error {
 	switch {
-	case len(p.Flows) > maxFlows || len(p.ExternalPeers) > maxExternalPeers || len(p.Ports) > maxPorts ||
+	case len(p.Flows) > maxFlows || len(p.ExternalPeers) > maxExternalPeers || len(p.Ports) > maxPorts || len(p.Inbound) > maxPorts ||
 		len(p.Domains) > maxDomains || len(p.Networks) > maxNetworks || len(p.Resolved) > maxResolved ||
 		len(p.Beacons) > maxBeaconPeers || len(p.Probe.Hosts) > maxProbeHosts || len(p.Probe.Ports) > maxProbeHosts:
 		return errors.New("a set exceeds its bound")
 	case !slices.IsSortedFunc(p.Flows, func(a, b Flow) int {
 		return compareFlow(&a, flowKey{peer: b.Peer, port: b.Port, proto: protoCode(b.Proto)})
-	}) || !slices.IsSortedFunc(p.ExternalPeers, netip.Addr.Compare) || !slices.IsSorted(p.Ports) ||
+	}) || !slices.IsSortedFunc(p.ExternalPeers, netip.Addr.Compare) || !slices.IsSorted(p.Ports) || !slices.IsSorted(p.Inbound) ||
 		!slices.IsSorted(p.Domains) || !slices.IsSortedFunc(p.Probe.Hosts, netip.Addr.Compare) || !slices.IsSorted(p.Probe.Ports):
 		return errors.New("a set is not sorted")
 	}
-	for _, pp := range p.Ports {
+	for _, pp := range slices.Concat(p.Ports, p.Inbound) {
 		if int(pp>>16) >= len(protoNames) {
 			return fmt.Errorf("port entry %#x: unknown protocol", pp)
 		}

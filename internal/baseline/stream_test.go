@@ -126,6 +126,15 @@ func stream(devices int, span time.Duration, seed uint64) []record {
 		recs = append(recs, record{orig: sub, conn: &event.Conn{TS: streamSplit.Add(-2*time.Minute + time.Duration(h)*10*time.Second),
 			UID: "X", OrigH: me, OrigP: 43000, RespH: addr4(10, 40, 0, 1+h), RespP: 445, Proto: "tcp", ConnState: "REJ", VLAN: 20}})
 	}
+	// Probes from the internet across the split: telnet and SSH to a
+	// device (the originator is external, so only the responder is a
+	// device).
+	sub, me = dev(13)
+	for m := range 20 {
+		recs = append(recs, record{resp: sub, conn: &event.Conn{TS: streamSplit.Add(-10*time.Minute + time.Duration(m)*time.Minute),
+			UID: "I", OrigH: addr4(45, 9, 20, m), OrigP: 51000, RespH: me, RespP: []uint16{23, 22}[m%2], Proto: "tcp",
+			ConnState: "REJ", VLAN: 20}})
+	}
 	// A new domain, then a connection to its address.
 	sub, me = dev(5)
 	evil := netip.MustParseAddr("192.0.2.99")

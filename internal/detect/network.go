@@ -21,6 +21,7 @@ const (
 	DetectorNewDomain       = "new-domain"
 	DetectorNewNetwork      = "new-network"
 	DetectorScan            = "scan"
+	DetectorInboundExternal = "inbound-external"
 )
 
 // remoteAccessPorts are the TCP ports of remote administration and file
@@ -59,6 +60,8 @@ var NetworkMappings = []Mapping{
 		"The device appeared in a subnet or VLAN it was never seen in: a device moved out of its segment, or an impostor using its identity."},
 	{DetectorScan, alert.High, []string{"T1046", "T1018", "T0846"}, []string{"D3-CAA", "D3-NTA"},
 		"The device probed many internal hosts without exchanging data with them, within minutes: network discovery ahead of lateral movement."},
+	{DetectorInboundExternal, alert.Medium, []string{"T0883", "T1190", "T0822"}, []string{"D3-ITF", "D3-NI"},
+		"An address outside the hospital reached the device on a port it was never reached on from outside while learning: the device is exposed to the internet there, and someone is trying it (high when the device answered)."},
 }
 
 func mappingOf(detector string) Mapping {
@@ -80,6 +83,13 @@ func DeviationKey(deviceID string, d baseline.Deviation) string {
 		return Key(det, deviceID, d.Peer.String())
 	case baseline.NewPort:
 		return Key(det, deviceID, d.PortClass)
+	case baseline.InboundExternal:
+		// One alert for the attempts a device did not answer and one for
+		// those it did: an internet scan touches hundreds of ports.
+		if d.Answered {
+			return Key(det, deviceID, "answered")
+		}
+		return Key(det, deviceID, "unanswered")
 	case baseline.NewDomain:
 		return Key(det, deviceID, d.Domain)
 	case baseline.NewNetwork:
@@ -122,6 +132,12 @@ func FromDeviation(dev Device, d baseline.Deviation, ev event.Event, pos event.P
 		o.What = fmt.Sprintf("appeared in %s, a network it was never seen in", d.Network)
 	case baseline.Scan:
 		o.What = "is scanning internal hosts"
+	case baseline.InboundExternal:
+		o.What = fmt.Sprintf("is probed from the internet on ports it was never reached on (first %s by %s)", d.PortClass, peer)
+		if d.Answered {
+			o.Severity = alert.High
+			o.What = fmt.Sprintf("answered connections from the internet on ports it was never reached on (first %s by %s)", d.PortClass, peer)
+		}
 	default:
 		o.What = d.Observed
 	}

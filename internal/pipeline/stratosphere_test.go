@@ -122,9 +122,12 @@ func TestStratosphereLabelledFlows(t *testing.T) {
 			internal: stratosphere011Internal,
 			want: captureScore{
 				ByLabel: map[string]flowScore{
-					// Inbound attacks: no baseline judges what a device
-					// receives, only what it initiates.
-					"Malicious": {Flows: 3951, Alerted: 0, ByDetector: map[string]int{}},
+					// Inbound attacks from the Internet: the probes of
+					// ports the host was never reached on from outside
+					// while learning. The attacks began 3 minutes into the
+					// capture, so the ports probed in the first 12 hours
+					// were learned as ports the host is reached on.
+					"Malicious": {Flows: 3951, Alerted: 836, ByDetector: map[string]int{detect.DetectorInboundExternal: 836}},
 					// The host's own traffic after learning: six flows to
 					// Microsoft Teams relays on tcp/3478 as new ports, and
 					// a Teams call (udp/3478, 437 MB sent in 56 minutes) as
@@ -159,8 +162,8 @@ func TestStratosphereLabelledFlows(t *testing.T) {
 			internal: stratosphere011Internal,
 			want: captureScore{
 				ByLabel: map[string]flowScore{
-					// Inbound, never judged.
-					"Malicious": {Flows: 3951, Alerted: 0, ByDetector: map[string]int{}},
+					// Inbound probes of ports not reached in the first hour.
+					"Malicious": {Flows: 3951, Alerted: 2297, ByDetector: map[string]int{detect.DetectorInboundExternal: 2297}},
 					// Every flow the host opens: it learned two flows'
 					// worth of peers, so no peer, and hardly a port, is
 					// known; with too few peers learned, it is not exempt
