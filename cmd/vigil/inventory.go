@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/vigil-iomt/vigil/internal/api"
 	"github.com/vigil-iomt/vigil/internal/asset"
+	"github.com/vigil-iomt/vigil/internal/inventory"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
 
@@ -110,7 +112,62 @@ same database: the ingest would write its own copy of the device back.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(list, show, setCrit)
+	imp := &cobra.Command{
+		Use:   "import FILE.csv",
+		Short: "Import the asset register (CMMS export): model, firmware, criticality, location per device",
+		Long: `import reads a CSV export of the hospital's asset register. The header names the columns,
+in any order: id, mac, ip, hostname (at least one: the first that names a known device is
+used), manufacturer, model, firmware, criticality, asset_tag, location, owner. What the
+register says wins over what fingerprints found; the model and firmware are what ties a
+device to the SBOMs of its model and version. Rows that name no known device, and bad rows,
+are reported with their line (exit status 2); every good row is applied. Do not run it
+while an ingest writes to the same database.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			rows, readErr := inventory.ReadRegister(f, args[0])
+			s, err := g.open(cmd, true)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			out := cmd.OutOrStdout()
+			rejected := 0
+			if readErr != nil {
+				for _, line := range strings.Split(readErr.Error(), "\n") {
+					fmt.Fprintln(out, line)
+					rejected++
+				}
+			}
+			applied := 0
+			for _, r := range rows {
+				id := s.inv.Find(r)
+				if id == "" {
+					fmt.Fprintf(out, "%s: no device has this id, mac, ip or hostname\n", r.Record.Source)
+					rejected++
+					continue
+				}
+				if err := s.inv.SetRecord(id, r.Record, r.Criticality); err != nil {
+					return err
+				}
+				applied++
+			}
+			ch := s.inv.Flush()
+			if err := s.store.Commit(contextOf(cmd), &store.Batch{Devices: ch.Devices}); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "rows applied: %d  devices updated: %d  rejected: %d\n", applied, len(ch.Devices), rejected)
+			if rejected > 0 {
+				return errRejected
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(list, show, setCrit, imp)
 	return cmd
 }
 
@@ -188,6 +245,9 @@ func writeDeviceText(w io.Writer, d api.Device) error {
 	row("manufacturer", d.Manufacturer)
 	row("model", d.Model)
 	row("firmware", d.Firmware)
+	if r := d.Record; r != nil {
+		row("asset register", fmt.Sprintf("%s (tag %s, location %s, owner %s)", r.Source, orDash(r.AssetTag), orDash(r.Location), orDash(r.Owner)))
+	}
 	row("macs", strings.Join(d.MACs, ", "))
 	row("hostnames", strings.Join(d.Hostnames, ", "))
 	row("dhcp vendor class", d.DHCPVendorClass)

@@ -509,3 +509,45 @@ func TestPolicyWorkflow(t *testing.T) {
 		t.Errorf("no policy violation for the lateral movement (SMB/RDP to the EHR) among %d violations", len(alerts))
 	}
 }
+
+// TestInventoryImport applies an asset register to an ingested inventory:
+// rows that name a device set its model and firmware, the others are
+// reported with their line and the exit status is 2.
+func TestInventoryImport(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "vigil.db")
+	if _, stderr, code := vigil(t, nil, "--db", db, "ingest", "zeek", "../../internal/pipeline/testdata/hospital"); code != 0 {
+		t.Fatalf("ingest: exit %d: %s", code, stderr)
+	}
+	out, _, _ := vigil(t, nil, "--db", db, "inventory", "list", "--format", "json")
+	var devs []struct {
+		ID   string   `json:"id"`
+		MACs []string `json:"macs"`
+	}
+	if err := json.Unmarshal([]byte(out), &devs); err != nil {
+		t.Fatal(err)
+	}
+	mac := ""
+	for _, d := range devs {
+		if len(d.MACs) > 0 {
+			mac = d.MACs[0]
+			break
+		}
+	}
+	if mac == "" {
+		t.Fatal("no device with a MAC in the fixture")
+	}
+	reg := filepath.Join(dir, "cmms.csv")
+	csv := "mac,model,firmware,criticality,location\n" + mac + ",Alaris 8015,12.1.2,life-sustaining,ICU bed 4\n00:11:22:33:44:55,Ghost,1,,\n"
+	if err := os.WriteFile(reg, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := vigil(t, nil, "--db", db, "inventory", "import", reg)
+	if code != 2 || !strings.Contains(out, "cmms.csv:3: no device") || !strings.Contains(out, "rows applied: 1") {
+		t.Fatalf("import: exit %d, out %s, stderr %s", code, out, stderr)
+	}
+	out, _, _ = vigil(t, nil, "--db", db, "inventory", "show", mac, "--format", "json")
+	if !strings.Contains(out, `"model": "Alaris 8015"`) || !strings.Contains(out, `"firmware": "12.1.2"`) || !strings.Contains(out, `"criticality": "life-sustaining"`) {
+		t.Errorf("device after import:\n%s", out)
+	}
+}

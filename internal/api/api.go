@@ -135,6 +135,7 @@ type Device struct {
 	ClassEvidence       []asset.Evidence  `json:"class_evidence"`
 	Criticality         asset.Criticality `json:"criticality"`
 	CriticalityOverride asset.Criticality `json:"criticality_override,omitempty"`
+	Record              *asset.Record     `json:"record,omitempty"`
 	Software            []asset.Software  `json:"software"`
 	Services            []asset.Service   `json:"services"`
 	Clients             []asset.Service   `json:"clients"`
@@ -151,7 +152,7 @@ func DeviceView(d asset.Device) Device {
 		ID: d.ID, MACs: nonNil(d.MACs), IPHistory: nonNil(d.IPs), Hostnames: nonNil(d.Hostnames),
 		Vendor: d.Vendor, Manufacturer: d.Manufacturer, Model: d.Model, Firmware: d.Firmware,
 		DHCPVendorClass: d.DHCPVendorClass, Class: d.Class, ClassConfidence: d.ClassConfidence,
-		ClassEvidence: nonNil(d.ClassEvidence), Criticality: d.Criticality, CriticalityOverride: d.CriticalityOverride,
+		ClassEvidence: nonNil(d.ClassEvidence), Criticality: d.Criticality, CriticalityOverride: d.CriticalityOverride, Record: d.Record,
 		Software: nonNil(d.Software), Services: nonNil(d.Services), Clients: nonNil(d.Clients),
 		DNSNames: nonNil(d.DNSNames), TLSServers: nonNil(d.TLSServers), FirstSeen: d.FirstSeen, LastSeen: d.LastSeen,
 	}

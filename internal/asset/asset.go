@@ -65,6 +65,11 @@ type Device struct {
 	Criticality         Criticality `json:"criticality"`
 	CriticalityOverride Criticality `json:"criticality_override,omitempty"`
 
+	// Record is what the hospital's asset register (CMMS) says about the
+	// device, from `vigil inventory import`: its non-empty manufacturer,
+	// model and firmware win over what fingerprints found.
+	Record *Record `json:"record,omitempty"`
+
 	Software []Software `json:"software"`
 	Services []Service  `json:"services"`
 	// Clients are the (port, protocol) pairs the device connects to as a client.
@@ -74,6 +79,18 @@ type Device struct {
 
 	FirstSeen time.Time `json:"first_seen"`
 	LastSeen  time.Time `json:"last_seen"`
+}
+
+// Record is a device's entry in the hospital's asset register.
+type Record struct {
+	Manufacturer string `json:"manufacturer,omitempty"`
+	Model        string `json:"model,omitempty"`
+	Firmware     string `json:"firmware,omitempty"`
+	AssetTag     string `json:"asset_tag,omitempty"`
+	Location     string `json:"location,omitempty"`
+	Owner        string `json:"owner,omitempty"`
+	// Source is where the record came from: "register.csv:12".
+	Source string `json:"source"`
 }
 
 // IPAddress is an address the device held, with when it was seen holding it.
