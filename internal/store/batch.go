@@ -54,9 +54,17 @@ var (
 // with DeleteBaselines or DeleteDevices; device IDs in DeleteBaselines
 // must be non-empty and storable.
 //
-// Repeated IDs (devices, alerts, alert sightings, baselines, deletions),
-// leases, sources, or IPs of one device are valid: the last occurrence
-// wins.
+// Software-risk records (see validateSoftware) must have their keys
+// (SBOM ID, vendor, model and version; advisory source and ID; CVEs; VEX
+// ID and vulnerability) non-empty, every text field storable, times zero or within
+// [MinTime, MaxTime], non-nil documents, an advisory Hash and non-empty
+// aliases, a non-negative SBOM component count, and EPSS scores and
+// percentiles in [0, 1] (not NaN); two SBOMs of different model versions
+// may not share an ID.
+//
+// Repeated IDs (devices, alerts, alert sightings, baselines, deletions,
+// software-risk keys), leases, sources, or IPs of one device are valid:
+// the last occurrence wins.
 func (b *Batch) Validate() error {
 	if b == nil {
 		return nil
@@ -229,6 +237,7 @@ func (b *Batch) Validate() error {
 			bad("delete_baselines[%d]: baseline of %q is also written by the batch", i, id)
 		}
 	}
+	b.validateSoftware(bad)
 	return errors.Join(errs...)
 }
 

@@ -1,6 +1,7 @@
 // Package store persists Vigil's state — the device inventory, IP↔MAC
-// leases, per-source ingest checkpoints, alerts and per-device behavioural
-// baselines — behind one interface with two backends: SQLite (embedded,
+// leases, per-source ingest checkpoints, alerts, per-device behavioural
+// baselines, and software-risk reference data (SBOMs, advisories, KEV,
+// EPSS, VEX) — behind one interface with two backends: SQLite (embedded,
 // the default) and PostgreSQL (shared state for several workers).
 //
 // Writes happen only through Commit, which applies a whole Batch in one
@@ -14,8 +15,9 @@
 //     context), leaves the store as it was.
 //   - Order: deletions (devices, with their baselines, then baselines),
 //     then whole devices, then baselines, then sightings, then leases,
-//     checkpoints, alerts and last alert sightings; within a batch the last
-//     occurrence of a key wins.
+//     checkpoints, alerts and alert sightings, then SBOMs, advisories (with
+//     their aliases), KEV, EPSS and VEX records last; within a batch the
+//     last occurrence of a key wins.
 //   - Bounded memory: backends encode device documents in chunks while they
 //     write, so a commit holds O(chunk) documents, not O(batch); baseline
 //     documents, which the caller encoded, are sent a bounded number of
@@ -47,6 +49,16 @@
 // deletes its baseline in the same transaction. Baselines reads them back
 // one at a time, so that a fleet's baselines never need to fit in memory
 // together.
+//
+// Software-risk reference data — SBOMs, advisories, KEV entries, EPSS
+// scores and VEX statements, produced by the parsers of internal/sbom,
+// internal/advisory, internal/csaf — is stored, like baselines, as opaque
+// documents (kept byte for byte) plus the key columns its lookups use.
+// Re-importing a feed is idempotent and incremental: each kind is upserted
+// by its key only when the new record is newer or different (see Batch),
+// so importing the same data again writes nothing, and ImportAdvisories
+// reports what an import of advisories changed. An advisory's aliases are
+// kept in a lookup table, so that Advisories finds it by any of them.
 //
 // The package must not know how state is derived; it stores what it is given.
 package store
@@ -110,6 +122,34 @@ type Store interface {
 	// Baseline returns one device's baseline, or ErrNotFound.
 	Baseline(ctx context.Context, deviceID string) (BaselineDoc, error)
 
+	// ImportAdvisories upserts advisories as Batch.Advisories does, in one
+	// transaction of its own, and reports how many were new, updated,
+	// unchanged and stale. Invalid input fails with an error wrapping
+	// ErrInvalidBatch and writes nothing; nil or empty input is a no-op.
+	ImportAdvisories(ctx context.Context, advisories []AdvisoryRecord) (ImportCounts, error)
+
+	// SBOMs returns the SBOMs matching q, without their documents (Doc is
+	// nil), ordered by vendor, model and version, never nil.
+	SBOMs(ctx context.Context, q SBOMQuery) ([]SBOMRecord, error)
+	// SBOM returns one SBOM by ID, with its document, or ErrNotFound.
+	SBOM(ctx context.Context, id string) (SBOMRecord, error)
+	// Advisories calls fn for every advisory matching q, ordered by source
+	// then ID, streaming as Baselines does: it holds one document at a
+	// time, the walk reads one snapshot, fn owns the record it is given,
+	// and an error from fn stops the walk and is returned as it is.
+	Advisories(ctx context.Context, q AdvisoryQuery, fn func(AdvisoryRecord) error) error
+	// KEV calls fn for every KEV entry, ordered by CVE, streaming as
+	// Advisories does.
+	KEV(ctx context.Context, fn func(KEVRecord) error) error
+	// EPSS returns the stored scores of the given CVEs, by CVE; a CVE
+	// without a score is absent from the map. Nil or empty cves returns
+	// every stored score. The map is never nil.
+	EPSS(ctx context.Context, cves []string) (map[string]EPSSRecord, error)
+	// VEX calls fn for every VEX statement about vulnerability (every
+	// statement when it is empty), ordered by source then ID, streaming
+	// as Advisories does.
+	VEX(ctx context.Context, vulnerability string, fn func(VEXRecord) error) error
+
 	Close() error
 }
 
@@ -154,6 +194,30 @@ type Batch struct {
 	// without a baseline is not an error. DeleteDevices removes the
 	// baselines of the devices it deletes as well.
 	DeleteBaselines []string
+
+	// SBOMs are upserted by (Vendor, Model, Version): a model version has
+	// one SBOM, and a new import replaces the previous one, ID included.
+	// A record whose ID is the one stored for its model version is a true
+	// no-op (Imported and the rest are kept): importing a file again
+	// changes nothing. IDs are unique: a record whose ID another model
+	// version holds fails the commit (not with ErrInvalidBatch: the
+	// conflict is with stored state).
+	SBOMs []SBOMRecord
+	// Advisories are upserted by (Source, ID), only when the stored one is
+	// modified earlier, or at the same time with a different Hash; an
+	// advisory with an earlier Modified than the stored one never replaces
+	// it. A written advisory's aliases replace its stored ones. Commit
+	// does not say what it wrote; Store.ImportAdvisories does.
+	Advisories []AdvisoryRecord
+	// KEV entries are upserted by CVE; an entry equal to the stored one is
+	// a no-op.
+	KEV []KEVRecord
+	// EPSS scores are upserted by CVE, only when their Date is the stored
+	// one's or later: an older score never replaces a newer one.
+	EPSS []EPSSRecord
+	// VEX statements are upserted by ID; a statement equal to the stored
+	// one is a no-op.
+	VEX []VEXRecord
 }
 
 // BaselineDoc is the encoded behavioural baseline of one device. The store
@@ -192,7 +256,8 @@ type AlertSighting struct {
 func (b *Batch) Empty() bool {
 	return len(b.Devices) == 0 && len(b.DeleteDevices) == 0 && len(b.Sightings) == 0 &&
 		len(b.Leases) == 0 && len(b.Checkpoints) == 0 && len(b.Alerts) == 0 &&
-		len(b.AlertSightings) == 0 && len(b.Baselines) == 0 && len(b.DeleteBaselines) == 0
+		len(b.AlertSightings) == 0 && len(b.Baselines) == 0 && len(b.DeleteBaselines) == 0 &&
+		len(b.SBOMs) == 0 && len(b.Advisories) == 0 && len(b.KEV) == 0 && len(b.EPSS) == 0 && len(b.VEX) == 0
 }
 
 // DeviceQuery filters Devices. Zero values do not filter.

@@ -22,6 +22,12 @@ func BenchmarkCommitLeases(b *testing.B)    { storetest.BenchCommitLeases(b, ope
 func BenchmarkCommitAlerts(b *testing.B)    { storetest.BenchCommitAlerts(b, openBench(Options{})) }
 func BenchmarkReadDevices(b *testing.B)     { storetest.BenchReadDevices(b, openBench(Options{})) }
 
+// BenchmarkImportAdvisories imports 10k and 200k advisories of ~2 KB; run
+// it with -benchtime 1x.
+func BenchmarkImportAdvisories(b *testing.B) {
+	storetest.BenchImportAdvisories(b, openBench(Options{}))
+}
+
 // BenchmarkCommitMode compares the ways Commit can write rows: unnest, COPY
 // into a temporary table, a pgx.Batch of single-row upserts; copyMin in
 // write.go picks between the first two from these figures.

@@ -13,7 +13,9 @@
 // array parameters for small batches, a chunk at a time, from a temporary
 // table filled by one streaming COPY for large ones (see write.go and
 // BenchmarkCommitMode, which also measures a pgx.Batch of single-row
-// statements, slower at every scale).
+// statements, slower at every scale). Advisories are compared with the
+// stored ones by key, time and hash before their documents are sent, so
+// that importing a feed again sends none (see software.go).
 package postgres
 
 import (
@@ -158,64 +160,77 @@ func (s *Store) Close() error {
 // may take over the key of a device the same batch deletes; the devices'
 // address rows and baselines go with them), then whole devices, encoded
 // and written a chunk at a time, then baselines, then sightings, leases,
-// checkpoints, alerts and alert sightings. An invalid batch is rejected
+// checkpoints, alerts and alert sightings, then SBOMs, advisories, KEV,
+// EPSS and VEX (see software.go). An invalid batch is rejected
 // with store.ErrInvalidBatch before anything is written; a sighting of a
 // device or an alert that does not exist fails with it too, and the
 // transaction is rolled back. An empty or nil batch is a no-op.
 func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
+	if _, err := s.commit(ctx, b); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
+
+// commit is Commit, returning what it did with the batch's advisories.
+func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.ImportCounts, err error) {
 	if b == nil || b.Empty() {
-		return nil
+		return counts, nil
 	}
 	p, err := codec.Prepare(b)
 	if err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return counts, err
 	}
 	start := time.Now()
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: commit: begin: %w", err)
+		return counts, fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }() // no-op after Commit
 
 	if len(p.Deletes) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM devices WHERE id = ANY($1::text[])`, p.Deletes); err != nil {
-			return fmt.Errorf("postgres: commit: delete devices: %w", err)
+			return counts, fmt.Errorf("delete devices: %w", err)
 		}
 	}
 	if len(p.DeleteBaselines) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM baselines WHERE device_id = ANY($1::text[])`, p.DeleteBaselines); err != nil {
-			return fmt.Errorf("postgres: commit: delete baselines: %w", err)
+			return counts, fmt.Errorf("delete baselines: %w", err)
 		}
 	}
 	w := s.mode.writer()
 	if err := w.devices(ctx, tx, p); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return counts, err
 	}
 	if err := w.baselines(ctx, tx, p.Baselines); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return counts, err
 	}
 	if err := w.sightings(ctx, tx, p); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return counts, err
 	}
 	if err := w.leases(ctx, tx, p.Leases); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return counts, err
 	}
 	if err := writeCheckpoints(ctx, tx, p.Checkpoints); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return counts, err
 	}
 	if err := writeAlerts(ctx, tx, p.Alerts); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return counts, err
 	}
 	if err := writeAlertSightings(ctx, tx, p.AlertSightings); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return counts, err
+	}
+	if counts, err = s.writeSoftware(ctx, tx, p); err != nil {
+		return counts, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: commit: %w", err)
+		return counts, err
 	}
 	s.log.Debug("store commit", "devices", p.NumDevices(), "deleted", len(p.Deletes), "sightings", len(p.Sightings),
 		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "alert_sightings", len(p.AlertSightings), "baselines", len(p.Baselines),
-		"deleted_baselines", len(p.DeleteBaselines), "duration", time.Since(start))
-	return nil
+		"deleted_baselines", len(p.DeleteBaselines), "sboms", len(p.SBOMs), "advisories", len(p.Advisories),
+		"kev", len(p.KEV), "epss", len(p.EPSS), "vex", len(p.VEX), "duration", time.Since(start))
+	return counts, nil
 }
 
 // Device returns the device with the given ID, or store.ErrNotFound. One

@@ -30,6 +30,12 @@ func BenchmarkCommitLeases(b *testing.B)    { storetest.BenchCommitLeases(b, ope
 func BenchmarkCommitAlerts(b *testing.B)    { storetest.BenchCommitAlerts(b, openBench(Options{})) }
 func BenchmarkReadDevices(b *testing.B)     { storetest.BenchReadDevices(b, openBench(Options{})) }
 
+// BenchmarkImportAdvisories imports 10k and 200k advisories of ~2 KB; run
+// it with -benchtime 1x.
+func BenchmarkImportAdvisories(b *testing.B) {
+	storetest.BenchImportAdvisories(b, openBench(Options{}))
+}
+
 // BenchmarkSynchronous compares the durability settings the package doc
 // weighs: FULL (the default) against NORMAL.
 func BenchmarkSynchronous(b *testing.B) {

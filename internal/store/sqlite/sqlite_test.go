@@ -64,6 +64,7 @@ func TestOpenSettings(t *testing.T) {
 		{s.w, "synchronous", "2"}, // FULL
 		{s.w, "foreign_keys", "1"},
 		{s.w, "busy_timeout", "10000"},
+		{s.w, "cache_size", "-65536"},
 		{s.r, "query_only", "1"},
 		{s.r, "foreign_keys", "1"},
 		{s.r, "busy_timeout", "10000"},
@@ -84,7 +85,7 @@ func TestOpenSettings(t *testing.T) {
 	if err := s.r.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := version, 7; got != want {
+	if got, want := version, 8; got != want {
 		t.Errorf("schema version: got %d, want %d", got, want)
 	}
 }

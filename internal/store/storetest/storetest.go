@@ -89,6 +89,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BaselinesStop", testBaselinesStop},
 		{"BaselineNotFound", testBaselineNotFound},
 		{"BaselineLarge", testBaselineLarge},
+		{"SoftwareRoundTrip", testSoftwareRoundTrip},
+		{"SoftwareEmpty", testSoftwareEmpty},
+		{"SBOMUpsert", testSBOMUpsert},
+		{"AdvisoryImport", testAdvisoryImport},
+		{"AdvisoryAliases", testAdvisoryAliases},
+		{"AdvisoriesOrderAndStop", testAdvisoriesOrderAndStop},
+		{"EPSSUpsert", testEPSSUpsert},
+		{"KEVAndVEXUpsert", testKEVAndVEXUpsert},
+		{"SoftwareAtomicity", testSoftwareAtomicity},
+		{"SoftwareLarge", testSoftwareLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,7 +188,8 @@ func testEmptyBatch(t *testing.T, open func(t *testing.T) store.Store) {
 		{"zero", &store.Batch{}},
 		{"empty slices", &store.Batch{Devices: []asset.Device{}, DeleteDevices: []string{}, Sightings: []store.Sighting{},
 			Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{}, Alerts: []alert.Alert{},
-			Baselines: []store.BaselineDoc{}, DeleteBaselines: []string{}}},
+			Baselines: []store.BaselineDoc{}, DeleteBaselines: []string{}, SBOMs: []store.SBOMRecord{},
+			Advisories: []store.AdvisoryRecord{}, KEV: []store.KEVRecord{}, EPSS: []store.EPSSRecord{}, VEX: []store.VEXRecord{}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := s.Commit(t.Context(), tt.b); err != nil {

@@ -3,7 +3,8 @@
 // PostgreSQL encode identically: times as int64 Unix nanoseconds, a device
 // as a JSON document plus the columns a sighting updates (its last-seen
 // time and its address rows), an alert as a JSON document plus the columns
-// an alert sighting updates (its count, first and last seen), batches
+// an alert sighting updates (its count, first and last seen), software-risk
+// records as their key columns plus their documents, batches
 // validated and reduced to one row per
 // primary key (the last occurrence wins), documents encoded in chunks.
 //
@@ -139,6 +140,15 @@ type Plan struct {
 	// of DeleteBaselines and of DeleteDevices, sorted, each once.
 	DeleteBaselines []string
 
+	// SBOMs, Advisories, KEV, EPSS and VEX are the batch's software-risk
+	// records, encoded, the last occurrence of each key, sorted by key;
+	// their documents are the batch's.
+	SBOMs      []SBOM
+	Advisories []Advisory
+	KEV        []KEV
+	EPSS       []EPSS
+	VEX        []store.VEXRecord
+
 	encoded *atomic.Int64 // counts encoded devices, for tests
 }
 
@@ -199,6 +209,7 @@ func Prepare(b *store.Batch) (*Plan, error) {
 	} else {
 		p.DeleteBaselines = p.Deletes
 	}
+	p.planSoftware()
 	return p, nil
 }
 
