@@ -35,6 +35,7 @@ func newRootCommand() *cobra.Command {
 		newInventoryCommand(g),
 		newAlertsCommand(g),
 		newPolicyCommand(g),
+		newSBOMCommand(g),
 		newFeedsCommand(g),
 		newServeCommand(g),
 		newSimulateCommand(),
