@@ -36,6 +36,8 @@ func newRootCommand() *cobra.Command {
 		newAlertsCommand(g),
 		newPolicyCommand(g),
 		newSBOMCommand(g),
+		newVulnCommand(g),
+		newPatchCommand(g),
 		newFeedsCommand(g),
 		newServeCommand(g),
 		newSimulateCommand(),

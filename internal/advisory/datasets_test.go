@@ -20,7 +20,7 @@ func datasets(t *testing.T) string {
 	if dir == "" {
 		t.Skip("VIGIL_DATASETS not set: skipping the test on real public data (set it to ../shared/data)")
 	}
-	return dir
+	return filepath.Clean(dir) // "a/../b" would not compare equal to the walked paths
 }
 
 // notFeeds are files in the feed folders that are not feed documents and

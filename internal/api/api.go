@@ -50,6 +50,8 @@ func NewHandler(opts Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/alerts", s.listAlerts)
 	mux.HandleFunc("GET /api/v1/alerts/{id}", s.getAlert)
 	mux.HandleFunc("POST /api/v1/alerts/{id}/status", s.setAlertStatus)
+	mux.HandleFunc("GET /api/v1/findings", s.listFindings)
+	mux.HandleFunc("GET /api/v1/patch-plan", s.patchPlan)
 	if opts.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
 	}

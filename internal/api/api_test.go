@@ -117,3 +117,49 @@ func TestDeviceViewOrdersIPsByRecency(t *testing.T) {
 		t.Errorf("body: %s", body)
 	}
 }
+
+// TestFindingsAndPatchPlan serves stored findings and the patch plan.
+func TestFindingsAndPatchPlan(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "v.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	doc := []byte(`{"id":"fnd-1","device_id":"dev-1","device":{"Name":"pump-1","Criticality":"life-sustaining"},"match":{"Vulnerability":"CVE-2024-0001","Source":"nvd","Method":"cpe-configuration","Component":{"Ref":"c1","Name":"wolfssl","Version":"4.8.1"}},"decision":{"outcome":"immediate"},"exposure":"open","first_assessed":"2026-11-26T09:00:00Z"}`)
+	err = st.Commit(context.Background(), &store.Batch{Findings: []store.FindingRecord{{ID: "fnd-1", DeviceID: "dev-1",
+		Vulnerability: "CVE-2024-0001", Component: "c1", Decision: "immediate", CVSS: 9.8, KEV: true, EPSS: 0.5,
+		Assessed: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), Doc: doc}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(NewHandler(Options{Store: st}))
+	defer srv.Close()
+	decode := func(path string, v any) int {
+		t.Helper()
+		code, body := get(t, srv, path)
+		if code == http.StatusOK {
+			if err := json.Unmarshal([]byte(body), v); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+		}
+		return code
+	}
+	var rows []map[string]any
+	decode("/api/v1/findings?decision=immediate", &rows)
+	if len(rows) != 1 || rows[0]["vulnerability"] != "CVE-2024-0001" || rows[0]["match_method"] != "cpe-configuration" || rows[0]["kev"] != true || rows[0]["status"] != "available" {
+		t.Errorf("findings: %v", rows)
+	}
+	rows = nil
+	decode("/api/v1/findings?decision=defer", &rows)
+	if len(rows) != 0 {
+		t.Errorf("defer findings: %v", rows)
+	}
+	if code := decode("/api/v1/findings?decision=soon", &rows); code != http.StatusBadRequest {
+		t.Errorf("bad decision: status %d, want 400", code)
+	}
+	var plan []map[string]any
+	decode("/api/v1/patch-plan", &plan)
+	if len(plan) != 1 || plan[0]["decision"] != "immediate" || plan[0]["criticality"] != "life-sustaining" {
+		t.Errorf("plan: %v", plan)
+	}
+}

@@ -14,9 +14,9 @@ import (
 // ErrInvalidBatch is returned (wrapped) by Commit when a batch is rejected
 // and nothing of it is written: retrying the same batch cannot succeed.
 // Most problems are found by Validate before the transaction starts; a
-// sighting of a device or an alert that does not exist, and a document
-// that cannot be encoded, are found while writing, and the transaction is
-// rolled back.
+// sighting of a device or an alert, or a finding gone, that does not
+// exist, and a document that cannot be encoded, are found while writing,
+// and the transaction is rolled back.
 var ErrInvalidBatch = errors.New("invalid batch")
 
 // MinTime and MaxTime bound the non-zero times a backend stores exactly
@@ -62,9 +62,17 @@ var (
 // percentiles in [0, 1] (not NaN); two SBOMs of different model versions
 // may not share an ID.
 //
+// A finding must have a non-empty ID, device ID and vulnerability, those
+// and its component storable, a decision DecisionRank knows, a CVSS in
+// [0, 10] and an EPSS in [0, 1] (not NaN), Assessed and Due zero or
+// within [MinTime, MaxTime], and a non-nil document; its State, History
+// and Gone are not checked, since Commit ignores them. A finding gone must
+// have a storable ID that the batch does not also write in Findings, and
+// a non-zero At within [MinTime, MaxTime].
+//
 // Repeated IDs (devices, alerts, alert sightings, baselines, deletions,
-// software-risk keys), leases, sources, or IPs of one device are valid:
-// the last occurrence wins.
+// software-risk keys, findings, findings gone), leases, sources, or IPs
+// of one device are valid: the last occurrence wins.
 func (b *Batch) Validate() error {
 	if b == nil {
 		return nil
@@ -238,6 +246,7 @@ func (b *Batch) Validate() error {
 		}
 	}
 	b.validateSoftware(bad)
+	b.validateFindings(bad)
 	return errors.Join(errs...)
 }
 

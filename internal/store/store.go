@@ -1,7 +1,8 @@
 // Package store persists Vigil's state — the device inventory, IP↔MAC
 // leases, per-source ingest checkpoints, alerts, per-device behavioural
-// baselines, and software-risk reference data (SBOMs, advisories, KEV,
-// EPSS, VEX) — behind one interface with two backends: SQLite (embedded,
+// baselines, software-risk reference data (SBOMs, advisories, KEV, EPSS,
+// VEX) and assessed vulnerability findings with their patch lifecycle —
+// behind one interface with two backends: SQLite (embedded,
 // the default) and PostgreSQL (shared state for several workers).
 //
 // Writes happen only through Commit, which applies a whole Batch in one
@@ -59,6 +60,17 @@
 // so importing the same data again writes nothing, and ImportAdvisories
 // reports what an import of advisories changed. An advisory's aliases are
 // kept in a lookup table, so that Advisories finds it by any of them.
+//
+// A finding (advisory × component × device, with its risk decision) is
+// stored, like an alert, as columns its queries filter and sort on plus
+// the caller's document (kept byte for byte), and its patch state, a state
+// column and a history table. Commit upserts findings by ID, replacing
+// what the assessment says but keeping the patch state and history, which
+// only SetPatchState changes: a re-assessment must not undo a deployment.
+// A finding an assessment no longer produces is marked gone
+// (Batch.FindingsGone), never deleted, so that its history survives, and
+// comes back when an assessment produces it again. The store does not
+// check the order of patch states (internal/risk.Transition does).
 //
 // The package must not know how state is derived; it stores what it is given.
 package store
@@ -150,6 +162,23 @@ type Store interface {
 	// as Advisories does.
 	VEX(ctx context.Context, vulnerability string, fn func(VEXRecord) error) error
 
+	// Findings returns the findings matching q, with their patch
+	// histories, ordered by decision rank (immediate first, see
+	// DecisionRank), then device ID, vulnerability, component and ID;
+	// never nil. An invalid Decision or a negative Limit is an error.
+	Findings(ctx context.Context, q FindingQuery) ([]FindingRecord, error)
+	// Finding returns one finding by ID, with its patch history, or
+	// ErrNotFound. Suppressed and gone findings are returned too.
+	Finding(ctx context.Context, id string) (FindingRecord, error)
+	// SetPatchState atomically sets the patch state of the finding id to
+	// change.To and appends change to its history, with change.From set
+	// to the state it replaces (the caller's From is ignored), and sets
+	// its Due to due when due is not zero. It fails with ErrNotFound for
+	// an unknown ID, and with an error wrapping ErrInvalidBatch, changing
+	// nothing, when ValidatePatchChange rejects change or due. The order
+	// of states is the caller's to check.
+	SetPatchState(ctx context.Context, id string, change PatchChange, due time.Time) error
+
 	Close() error
 }
 
@@ -218,6 +247,22 @@ type Batch struct {
 	// VEX statements are upserted by ID; a statement equal to the stored
 	// one is a no-op.
 	VEX []VEXRecord
+
+	// Findings are upserted by ID, after the software-risk records. A new
+	// finding is stored with an empty State, no History and a zero Gone;
+	// a stored one gets its assessment fields (everything but State, Due,
+	// History and Gone) replaced, its Gone cleared (it is produced again),
+	// and keeps its State and History, which only SetPatchState changes.
+	// Due is replaced when the record's is not zero, else kept. The
+	// records' State, History and Gone are ignored.
+	Findings []FindingRecord
+	// FindingsGone mark stored findings as no longer produced, after
+	// Findings: each one's Gone becomes At; the finding and its history
+	// are kept. Each must name a finding that exists, or Commit fails with
+	// ErrInvalidBatch and writes nothing; an ID may not be both in
+	// Findings and in FindingsGone. Of several marks of one finding, the
+	// last wins.
+	FindingsGone []FindingGone
 }
 
 // BaselineDoc is the encoded behavioural baseline of one device. The store
@@ -257,7 +302,8 @@ func (b *Batch) Empty() bool {
 	return len(b.Devices) == 0 && len(b.DeleteDevices) == 0 && len(b.Sightings) == 0 &&
 		len(b.Leases) == 0 && len(b.Checkpoints) == 0 && len(b.Alerts) == 0 &&
 		len(b.AlertSightings) == 0 && len(b.Baselines) == 0 && len(b.DeleteBaselines) == 0 &&
-		len(b.SBOMs) == 0 && len(b.Advisories) == 0 && len(b.KEV) == 0 && len(b.EPSS) == 0 && len(b.VEX) == 0
+		len(b.SBOMs) == 0 && len(b.Advisories) == 0 && len(b.KEV) == 0 && len(b.EPSS) == 0 && len(b.VEX) == 0 &&
+		len(b.Findings) == 0 && len(b.FindingsGone) == 0
 }
 
 // DeviceQuery filters Devices. Zero values do not filter.

@@ -41,3 +41,7 @@ func BenchmarkCommitMode(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCommitFindings commits an assessment of 100k findings; run it
+// with -benchtime 1x.
+func BenchmarkCommitFindings(b *testing.B) { storetest.BenchCommitFindings(b, openBench(Options{})) }

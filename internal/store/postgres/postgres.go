@@ -161,9 +161,10 @@ func (s *Store) Close() error {
 // address rows and baselines go with them), then whole devices, encoded
 // and written a chunk at a time, then baselines, then sightings, leases,
 // checkpoints, alerts and alert sightings, then SBOMs, advisories, KEV,
-// EPSS and VEX (see software.go). An invalid batch is rejected
-// with store.ErrInvalidBatch before anything is written; a sighting of a
-// device or an alert that does not exist fails with it too, and the
+// EPSS and VEX (see software.go), then findings and findings gone (see
+// findings.go). An invalid batch is rejected with store.ErrInvalidBatch
+// before anything is written; a sighting of a device or an alert, or a
+// finding gone, that does not exist fails with it too, and the
 // transaction is rolled back. An empty or nil batch is a no-op.
 func (s *Store) Commit(ctx context.Context, b *store.Batch) error {
 	if _, err := s.commit(ctx, b); err != nil {
@@ -223,13 +224,17 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 	if counts, err = s.writeSoftware(ctx, tx, p); err != nil {
 		return counts, err
 	}
+	if err := s.writeFindings(ctx, tx, p); err != nil {
+		return counts, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return counts, err
 	}
 	s.log.Debug("store commit", "devices", p.NumDevices(), "deleted", len(p.Deletes), "sightings", len(p.Sightings),
 		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "alert_sightings", len(p.AlertSightings), "baselines", len(p.Baselines),
 		"deleted_baselines", len(p.DeleteBaselines), "sboms", len(p.SBOMs), "advisories", len(p.Advisories),
-		"kev", len(p.KEV), "epss", len(p.EPSS), "vex", len(p.VEX), "duration", time.Since(start))
+		"kev", len(p.KEV), "epss", len(p.EPSS), "vex", len(p.VEX), "findings", len(p.Findings),
+		"findings_gone", len(p.FindingsGone), "duration", time.Since(start))
 	return counts, nil
 }
 

@@ -56,3 +56,7 @@ func BenchmarkChunkRows(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCommitFindings commits an assessment of 100k findings; run it
+// with -benchtime 1x.
+func BenchmarkCommitFindings(b *testing.B) { storetest.BenchCommitFindings(b, openBench(Options{})) }

@@ -99,6 +99,16 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"KEVAndVEXUpsert", testKEVAndVEXUpsert},
 		{"SoftwareAtomicity", testSoftwareAtomicity},
 		{"SoftwareLarge", testSoftwareLarge},
+		{"FindingsEmpty", testFindingsEmpty},
+		{"FindingRoundTrip", testFindingRoundTrip},
+		{"FindingUpsertKeepsPatchState", testFindingUpsertKeepsPatchState},
+		{"FindingDue", testFindingDue},
+		{"FindingsGone", testFindingsGone},
+		{"FindingsQuery", testFindingsQuery},
+		{"PatchStateHistory", testPatchStateHistory},
+		{"PatchStateInvalid", testPatchStateInvalid},
+		{"PatchStateConcurrent", testPatchStateConcurrent},
+		{"FindingsInvalidBatch", testFindingsInvalidBatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

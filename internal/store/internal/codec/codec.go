@@ -4,7 +4,8 @@
 // as a JSON document plus the columns a sighting updates (its last-seen
 // time and its address rows), an alert as a JSON document plus the columns
 // an alert sighting updates (its count, first and last seen), software-risk
-// records as their key columns plus their documents, batches
+// records as their key columns plus their documents, findings as their
+// filter and sort columns plus their documents, batches
 // validated and reduced to one row per
 // primary key (the last occurrence wins), documents encoded in chunks.
 //
@@ -149,6 +150,12 @@ type Plan struct {
 	EPSS       []EPSS
 	VEX        []store.VEXRecord
 
+	// Findings and FindingsGone are the batch's findings and findings
+	// gone, encoded, the last occurrence of each ID, sorted by ID; the
+	// findings' documents are the batch's.
+	Findings     []Finding
+	FindingsGone []FindingGone
+
 	encoded *atomic.Int64 // counts encoded devices, for tests
 }
 
@@ -210,6 +217,7 @@ func Prepare(b *store.Batch) (*Plan, error) {
 		p.DeleteBaselines = p.Deletes
 	}
 	p.planSoftware()
+	p.planFindings()
 	return p, nil
 }
 
