@@ -204,7 +204,7 @@ func orDash(s string) string {
 // Mappings lists every detector of this package with what it means and
 // maps to, in catalog order.
 func Mappings() []Mapping {
-	return append(slices.Clone(NetworkMappings), policyMapping)
+	return append(slices.Clone(NetworkMappings), policyMapping, unauthorizedUpdateMapping)
 }
 
 // Detectors lists the names of every detector of this package, sorted.

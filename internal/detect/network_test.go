@@ -165,10 +165,10 @@ func TestEveryKindHasAMapping(t *testing.T) {
 	for _, k := range baseline.Kinds {
 		kinds = append(kinds, string(k))
 	}
-	kinds = append(kinds, DetectorPolicy)
+	kinds = append(kinds, DetectorPolicy, DetectorUnauthorizedUpdate)
 	slices.Sort(kinds)
 	if got := Detectors(); !slices.Equal(got, kinds) {
-		t.Errorf("Detectors() = %v, want the baseline kinds and %s: %v", got, DetectorPolicy, kinds)
+		t.Errorf("Detectors() = %v, want the baseline kinds, %s and %s: %v", got, DetectorPolicy, DetectorUnauthorizedUpdate, kinds)
 	}
 	for _, m := range NetworkMappings {
 		if m.Meaning == "" || len(m.Attack) == 0 || len(m.D3FEND) == 0 || m.Severity < alert.Info || m.Severity > alert.Critical {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/vigil-iomt/vigil/internal/asset"
@@ -30,6 +31,9 @@ type Analysis struct {
 	// the position of the record that caused it (tests use it to score
 	// detections record by record).
 	OnOccurrence func(pos event.Position, o detect.Occurrence)
+	// Approved holds the devices with a patch scheduled or deployed: a
+	// software change on them is expected, on any other it is not.
+	Approved map[string]bool
 
 	scratch []baseline.Deviation
 }
@@ -77,7 +81,16 @@ func LoadAnalysis(ctx context.Context, st store.Store, inv *inventory.Inventory,
 	if err != nil {
 		return nil, fmt.Errorf("load alerts: %w", err)
 	}
-	an := &Analysis{Baselines: set, Alerts: detect.New(existing)}
+	an := &Analysis{Baselines: set, Alerts: detect.New(existing), Approved: map[string]bool{}}
+	for _, state := range []string{"scheduled", "deployed"} {
+		fs, err := st.Findings(ctx, store.FindingQuery{State: state})
+		if err != nil {
+			return nil, fmt.Errorf("load approved patches: %w", err)
+		}
+		for _, f := range fs {
+			an.Approved[f.DeviceID] = true
+		}
+	}
 	if opts.Policy != nil {
 		an.Policy = detect.NewPolicyChecker(opts.Policy, inv.IsInternal)
 	}
@@ -118,6 +131,12 @@ func (a *Analysis) apply(inv *inventory.Inventory, ev event.Event, pos event.Pos
 		if subject, addr = inv.DeviceAt(e.OrigH, e.TS), e.OrigH; subject != nil {
 			devs = a.Baselines.SSL(subjectOf(subject), e, devs)
 		}
+	case *event.Software:
+		if d := inv.DeviceAt(e.Host, e.TS); d != nil && !a.Approved[d.ID] {
+			if from, to, changed := softwareChange(d, e); changed {
+				a.emit(pos, detect.FromSoftwareChange(describe(d, e.Host), e.Name, from, to, ev, pos))
+			}
+		}
 	}
 	for _, d := range devs {
 		a.raise(subject, addr, d, ev, pos)
@@ -155,6 +174,35 @@ func (a *Analysis) emit(pos event.Position, o detect.Occurrence) {
 		a.OnOccurrence(pos, o)
 	}
 	a.Alerts.Raise(o)
+}
+
+// softwareChange reports whether a software record (already applied to
+// the device) is the first sighting of a new version of a product the
+// device ran before: the version it replaced, and the new one.
+func softwareChange(d *asset.Device, e *event.Software) (from, to string, changed bool) {
+	ts := e.TS.UTC()
+	var cur *asset.Software
+	for i := range d.Software {
+		s := &d.Software[i]
+		if s.Name == strings.TrimSpace(e.Name) && s.FirstSeen.Equal(ts) {
+			cur = s
+		}
+	}
+	if cur == nil {
+		return "", "", false
+	}
+	var prev *asset.Software
+	for i := range d.Software {
+		s := &d.Software[i]
+		if s.Name == cur.Name && s.Type == cur.Type && s.Version != cur.Version && s.FirstSeen.Before(ts) &&
+			(prev == nil || s.LastSeen.After(prev.LastSeen)) {
+			prev = s
+		}
+	}
+	if prev == nil {
+		return "", "", false
+	}
+	return prev.Version, cur.Version, true
 }
 
 // flush collects the analysis state to commit with a batch.

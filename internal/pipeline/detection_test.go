@@ -37,6 +37,13 @@ var primaryDetector = map[string]string{
 // learns for a shorter period, because a device's learning starts when it
 // is first seen and some devices stay silent for hours (a workstation at
 // night).
+// alsoExpected are detectors that must find an attack besides its
+// primary one: the spoofed update's new firmware version, which no
+// approved patch explains.
+var alsoExpected = map[string][]string{
+	simulate.AttackSpoofedUpdateServer: {detect.DetectorUnauthorizedUpdate},
+}
+
 const (
 	qualityDevices    = 200
 	qualityHours      = 96
@@ -101,6 +108,7 @@ func TestDetectionQuality(t *testing.T) {
 			ty := byType[a.Name]
 			ty.attacks++
 			found := false
+			also := map[string]bool{}
 			for _, al := range alerts {
 				if al.DeviceID == "" || al.DeviceID != dev || al.FirstSeen.Before(a.Start) || al.FirstSeen.After(a.End.Add(time.Hour)) {
 					continue
@@ -108,6 +116,12 @@ func TestDetectionQuality(t *testing.T) {
 				matched[al.ID] = true
 				if al.Detector == primaryDetector[a.Name] {
 					found = true
+				}
+				also[al.Detector] = true
+			}
+			for _, det := range alsoExpected[a.Name] {
+				if !also[det] {
+					missed = append(missed, fmt.Sprintf("seed %d %s on %s: no %s alert", seed, a.Name, a.DeviceID, det))
 				}
 			}
 			if found {
