@@ -70,8 +70,13 @@ var (
 // have a storable ID that the batch does not also write in Findings, and
 // a non-zero At within [MinTime, MaxTime].
 //
+// Rubric answers must have a non-empty vulnerability, vendor, model and
+// By, those and Note valid UTF-8 without NUL, at least one answer, every
+// question ID and answer non-empty and valid UTF-8 without NUL, and a
+// non-zero At within [MinTime, MaxTime].
+//
 // Repeated IDs (devices, alerts, alert sightings, baselines, deletions,
-// software-risk keys, findings, findings gone), leases, sources, or IPs
+// software-risk keys, findings, findings gone, rubric keys), leases, sources, or IPs
 // of one device are valid: the last occurrence wins.
 func (b *Batch) Validate() error {
 	if b == nil {
@@ -247,6 +252,7 @@ func (b *Batch) Validate() error {
 	}
 	b.validateSoftware(bad)
 	b.validateFindings(bad)
+	b.validateRubric(bad)
 	return errors.Join(errs...)
 }
 

@@ -103,7 +103,8 @@ func TestBatchEmpty(t *testing.T) {
 		want bool
 	}{
 		{"zero", Batch{}, true},
-		{"empty slices", Batch{Baselines: []BaselineDoc{}, DeleteBaselines: []string{}}, true},
+		{"empty slices", Batch{Baselines: []BaselineDoc{}, DeleteBaselines: []string{}, Rubric: []RubricRecord{}}, true},
+		{"rubric", Batch{Rubric: []RubricRecord{{Vulnerability: "v"}}}, false},
 		{"baselines", Batch{Baselines: []BaselineDoc{{DeviceID: "d", Doc: []byte{}}}}, false},
 		{"baseline deletions", Batch{DeleteBaselines: []string{"d"}}, false},
 		{"alert sightings", Batch{AlertSightings: []AlertSighting{{ID: "a", Count: 1}}}, false},

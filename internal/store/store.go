@@ -1,7 +1,8 @@
 // Package store persists Vigil's state — the device inventory, IP↔MAC
 // leases, per-source ingest checkpoints, alerts, per-device behavioural
 // baselines, software-risk reference data (SBOMs, advisories, KEV, EPSS,
-// VEX) and assessed vulnerability findings with their patch lifecycle —
+// VEX), assessed vulnerability findings with their patch lifecycle, and
+// the medical-device CVSS rubric answers with their history —
 // behind one interface with two backends: SQLite (embedded,
 // the default) and PostgreSQL (shared state for several workers).
 //
@@ -17,7 +18,8 @@
 //   - Order: deletions (devices, with their baselines, then baselines),
 //     then whole devices, then baselines, then sightings, then leases,
 //     checkpoints, alerts and alert sightings, then SBOMs, advisories (with
-//     their aliases), KEV, EPSS and VEX records last; within a batch the
+//     their aliases), KEV, EPSS and VEX records, then findings, findings
+//     gone and rubric answers last; within a batch the
 //     last occurrence of a key wins.
 //   - Bounded memory: backends encode device documents in chunks while they
 //     write, so a commit holds O(chunk) documents, not O(batch); baseline
@@ -71,6 +73,13 @@
 // (Batch.FindingsGone), never deleted, so that its history survives, and
 // comes back when an assessment produces it again. The store does not
 // check the order of patch states (internal/risk.Transition does).
+//
+// Rubric answers (the medical-device CVSS rubric, per vulnerability ×
+// device model) are stored as key columns plus the answers, who gave them,
+// when and why. Commit upserts them by key and appends the record each
+// write replaces to a history, so that the answers in force (Rubric,
+// Rubrics) and how they came to be (RubricHistory) are both kept; writing
+// the answers in force again changes nothing.
 //
 // The package must not know how state is derived; it stores what it is given.
 package store
@@ -179,6 +188,18 @@ type Store interface {
 	// of states is the caller's to check.
 	SetPatchState(ctx context.Context, id string, change PatchChange, due time.Time) error
 
+	// Rubric returns the rubric answers in force for vulnerability on the
+	// device model (vendor, model), compared exactly, or ErrNotFound.
+	Rubric(ctx context.Context, vulnerability, vendor, model string) (RubricRecord, error)
+	// Rubrics returns the rubric answers in force matching q, ordered by
+	// vulnerability, vendor and model (byte order); never nil.
+	Rubrics(ctx context.Context, q RubricQuery) ([]RubricRecord, error)
+	// RubricHistory returns the earlier answer sets of vulnerability on
+	// the device model, those later writes replaced, oldest first; never
+	// nil (empty when the answers were never replaced, or never given).
+	// The answers in force are not part of it: Rubric returns them.
+	RubricHistory(ctx context.Context, vulnerability, vendor, model string) ([]RubricRecord, error)
+
 	Close() error
 }
 
@@ -263,6 +284,14 @@ type Batch struct {
 	// Findings and in FindingsGone. Of several marks of one finding, the
 	// last wins.
 	FindingsGone []FindingGone
+
+	// Rubric answers are upserted by (Vulnerability, Vendor, Model), after
+	// FindingsGone. A write that replaces a stored record appends that
+	// record to the key's history (see Store.RubricHistory); a record
+	// equal to the stored one (same answers, By, At and Note) is a no-op,
+	// so committing a batch again adds no history. Of several records of
+	// one key in a batch, the last is written and the others are not kept.
+	Rubric []RubricRecord
 }
 
 // BaselineDoc is the encoded behavioural baseline of one device. The store
@@ -303,7 +332,7 @@ func (b *Batch) Empty() bool {
 		len(b.Leases) == 0 && len(b.Checkpoints) == 0 && len(b.Alerts) == 0 &&
 		len(b.AlertSightings) == 0 && len(b.Baselines) == 0 && len(b.DeleteBaselines) == 0 &&
 		len(b.SBOMs) == 0 && len(b.Advisories) == 0 && len(b.KEV) == 0 && len(b.EPSS) == 0 && len(b.VEX) == 0 &&
-		len(b.Findings) == 0 && len(b.FindingsGone) == 0
+		len(b.Findings) == 0 && len(b.FindingsGone) == 0 && len(b.Rubric) == 0
 }
 
 // DeviceQuery filters Devices. Zero values do not filter.

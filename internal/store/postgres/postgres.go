@@ -162,7 +162,8 @@ func (s *Store) Close() error {
 // and written a chunk at a time, then baselines, then sightings, leases,
 // checkpoints, alerts and alert sightings, then SBOMs, advisories, KEV,
 // EPSS and VEX (see software.go), then findings and findings gone (see
-// findings.go). An invalid batch is rejected with store.ErrInvalidBatch
+// findings.go), then rubric answers, with the records they replace
+// appended to the history (see rubric.go). An invalid batch is rejected with store.ErrInvalidBatch
 // before anything is written; a sighting of a device or an alert, or a
 // finding gone, that does not exist fails with it too, and the
 // transaction is rolled back. An empty or nil batch is a no-op.
@@ -227,6 +228,9 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 	if err := s.writeFindings(ctx, tx, p); err != nil {
 		return counts, err
 	}
+	if err := writeRubric(ctx, tx, p.Rubric); err != nil {
+		return counts, err
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return counts, err
 	}
@@ -234,7 +238,7 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "alert_sightings", len(p.AlertSightings), "baselines", len(p.Baselines),
 		"deleted_baselines", len(p.DeleteBaselines), "sboms", len(p.SBOMs), "advisories", len(p.Advisories),
 		"kev", len(p.KEV), "epss", len(p.EPSS), "vex", len(p.VEX), "findings", len(p.Findings),
-		"findings_gone", len(p.FindingsGone), "duration", time.Since(start))
+		"findings_gone", len(p.FindingsGone), "rubric", len(p.Rubric), "duration", time.Since(start))
 	return counts, nil
 }
 

@@ -213,7 +213,9 @@ func (s *Store) Close() error {
 // them), then whole devices, encoded and written a chunk at a time, then
 // baselines, one row per statement, then sightings, leases, checkpoints,
 // alerts and alert sightings, then SBOMs, advisories, KEV, EPSS and VEX
-// (see software.go), then findings and findings gone (see findings.go).
+// (see software.go), then findings and findings gone (see findings.go),
+// then rubric answers, after their replaced records are appended to the
+// history (see rubric.go).
 // An invalid batch is rejected with store.ErrInvalidBatch before anything
 // is written; a sighting of a device or an alert, or a finding gone, that
 // does not exist fails with it too, and the transaction is rolled back. An empty or nil batch is a no-op.
@@ -285,6 +287,9 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 	if err := w.findings(ctx, p); err != nil {
 		return counts, err
 	}
+	if err := w.rubric(ctx, p); err != nil {
+		return counts, err
+	}
 	if err := tx.Commit(); err != nil {
 		return counts, err
 	}
@@ -292,7 +297,7 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "alert_sightings", len(p.AlertSightings), "baselines", len(p.Baselines),
 		"deleted_baselines", len(p.DeleteBaselines), "sboms", len(p.SBOMs), "advisories", len(p.Advisories),
 		"kev", len(p.KEV), "epss", len(p.EPSS), "vex", len(p.VEX), "findings", len(p.Findings),
-		"findings_gone", len(p.FindingsGone), "duration", time.Since(start))
+		"findings_gone", len(p.FindingsGone), "rubric", len(p.Rubric), "duration", time.Since(start))
 	return counts, nil
 }
 

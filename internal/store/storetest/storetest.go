@@ -109,6 +109,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PatchStateInvalid", testPatchStateInvalid},
 		{"PatchStateConcurrent", testPatchStateConcurrent},
 		{"FindingsInvalidBatch", testFindingsInvalidBatch},
+		{"RubricEmpty", testRubricEmpty},
+		{"RubricRoundTrip", testRubricRoundTrip},
+		{"RubricUpsertHistory", testRubricUpsertHistory},
+		{"RubricsQuery", testRubricsQuery},
+		{"RubricConcurrent", testRubricConcurrent},
+		{"RubricInvalidBatch", testRubricInvalidBatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,7 +205,8 @@ func testEmptyBatch(t *testing.T, open func(t *testing.T) store.Store) {
 		{"empty slices", &store.Batch{Devices: []asset.Device{}, DeleteDevices: []string{}, Sightings: []store.Sighting{},
 			Leases: []asset.Lease{}, Checkpoints: []store.Checkpoint{}, Alerts: []alert.Alert{},
 			Baselines: []store.BaselineDoc{}, DeleteBaselines: []string{}, SBOMs: []store.SBOMRecord{},
-			Advisories: []store.AdvisoryRecord{}, KEV: []store.KEVRecord{}, EPSS: []store.EPSSRecord{}, VEX: []store.VEXRecord{}}},
+			Advisories: []store.AdvisoryRecord{}, KEV: []store.KEVRecord{}, EPSS: []store.EPSSRecord{}, VEX: []store.VEXRecord{},
+			Findings: []store.FindingRecord{}, FindingsGone: []store.FindingGone{}, Rubric: []store.RubricRecord{}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			if err := s.Commit(t.Context(), tt.b); err != nil {

@@ -5,7 +5,8 @@
 // time and its address rows), an alert as a JSON document plus the columns
 // an alert sighting updates (its count, first and last seen), software-risk
 // records as their key columns plus their documents, findings as their
-// filter and sort columns plus their documents, batches
+// filter and sort columns plus their documents, rubric answers as their
+// key columns plus a JSON object of the answers, batches
 // validated and reduced to one row per
 // primary key (the last occurrence wins), documents encoded in chunks.
 //
@@ -155,6 +156,9 @@ type Plan struct {
 	// findings' documents are the batch's.
 	Findings     []Finding
 	FindingsGone []FindingGone
+	// Rubric is the batch's rubric answers, encoded, the last occurrence
+	// of each key, sorted by (vulnerability, vendor, model).
+	Rubric []Rubric
 
 	encoded *atomic.Int64 // counts encoded devices, for tests
 }
@@ -218,6 +222,7 @@ func Prepare(b *store.Batch) (*Plan, error) {
 	}
 	p.planSoftware()
 	p.planFindings()
+	p.planRubric()
 	return p, nil
 }
 
