@@ -96,6 +96,7 @@ EPSS, CSAF exploit status, CVSS, the device's criticality and its observed expos
 		filters[f.name] = list.Flags().String(f.name, "", f.help)
 	}
 	cmd.AddCommand(list)
+	cmd.AddCommand(newVulnVEXCommand(g), newRubricCommand(g))
 	return cmd
 }
 

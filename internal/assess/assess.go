@@ -60,15 +60,28 @@ type Finding struct {
 	DeviceID string       `json:"device_id"`
 	Device   DeviceInfo   `json:"device"`
 	Match    vuln.Finding `json:"match"`
-	// CVSS is the vector the decision used, with its source and score.
+	// CVSS is the vector the decision used, with its source and score;
+	// when rubric answers for the vulnerability on the device's model
+	// adjusted it, CVSSBase is the advisory's vector and Rubric says what
+	// changed, who answered and when.
 	CVSS      string        `json:"cvss,omitempty"`
 	CVSSFrom  string        `json:"cvss_from,omitempty"`
 	Score     float64       `json:"cvss_score,omitempty"`
+	CVSSBase  string        `json:"cvss_base,omitempty"`
+	Rubric    *RubricUse    `json:"rubric,omitempty"`
 	KEV       bool          `json:"kev"`
 	EPSS      float64       `json:"epss,omitempty"`
 	Decision  risk.Decision `json:"decision"`
 	Exposure  string        `json:"exposure"`
 	FirstSeen time.Time     `json:"first_assessed"`
+}
+
+// RubricUse records how the medical-device CVSS rubric adjusted a
+// finding's vector.
+type RubricUse struct {
+	By      string        `json:"by"`
+	At      time.Time     `json:"at"`
+	Changes []risk.Change `json:"changes"`
 }
 
 // DeviceInfo is what a finding says of its device.
@@ -301,6 +314,12 @@ type knowledge struct {
 	kev     map[string]store.KEVRecord
 	epss    map[string]store.EPSSRecord
 	exploit map[string][]string // CSAF exploit_status details by CVE
+	rubric  map[string]store.RubricRecord
+}
+
+// rubricKey identifies the rubric answers of a vulnerability on a model.
+func rubricKey(vulnerability, vendor, model string) string {
+	return vulnerability + "\x00" + strings.Join(vuln.NormalizeVendor(vendor), " ") + "\x00" + strings.ToLower(strings.TrimSpace(model))
 }
 
 type sourcedVector struct {
@@ -371,6 +390,14 @@ func loadKnowledge(ctx context.Context, st store.Store) (*knowledge, error) {
 	if k.epss, err = st.EPSS(ctx, nil); err != nil {
 		return nil, fmt.Errorf("load EPSS: %w", err)
 	}
+	rubrics, err := st.Rubrics(ctx, store.RubricQuery{})
+	if err != nil {
+		return nil, fmt.Errorf("load rubric answers: %w", err)
+	}
+	k.rubric = make(map[string]store.RubricRecord, len(rubrics))
+	for _, r := range rubrics {
+		k.rubric[rubricKey(r.Vulnerability, r.Vendor, r.Model)] = r
+	}
 	return k, nil
 }
 
@@ -414,6 +441,22 @@ func (k *knowledge) assess(d *asset.Device, m vuln.Finding, exposure risk.Exposu
 	if best != nil {
 		in.CVSS = best.vector
 		f.CVSS, f.CVSSFrom, f.Score = best.vector.String(), best.from, best.vector.Score()
+		for _, id := range ids {
+			r, ok := k.rubric[rubricKey(id, d.Manufacturer, d.Model)]
+			if !ok {
+				continue
+			}
+			adjusted, changes, err := risk.Adjust(best.vector, risk.Answers{VulnID: id, Vendor: r.Vendor, Model: r.Model,
+				Answers: r.Answers, By: r.By, At: r.At})
+			if err != nil {
+				break // answers the rubric no longer accepts: the advisory's vector stands
+			}
+			in.CVSS = adjusted
+			f.CVSSBase = f.CVSS
+			f.CVSS, f.Score = adjusted.String(), adjusted.Score()
+			f.Rubric = &RubricUse{By: r.By, At: r.At, Changes: changes}
+			break
+		}
 	}
 	f.KEV, f.EPSS = in.Exploit.KEV, in.Exploit.EPSS
 	f.Decision = opts.Decide(in)

@@ -146,3 +146,45 @@ func TestAssessFleet(t *testing.T) {
 		t.Errorf("gone finding %+v (%v)", gone, err)
 	}
 }
+
+// TestRubricAdjustsTheVector: rubric answers for a vulnerability on a
+// model replace the advisory's vector in the decision, and the finding
+// says what changed and who answered.
+func TestRubricAdjustsTheVector(t *testing.T) {
+	ds := os.Getenv("VIGIL_DATASETS")
+	if ds == "" {
+		t.Skip("VIGIL_DATASETS is not set: the public datasets (../shared/data) are needed")
+	}
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := feeds.ImportSoftware(ctx, st, feeds.CSAF, filepath.Join(ds, "cisa-csaf-icsma/2017/icsma-17-009-01a.json")); err != nil {
+		t.Fatal(err)
+	}
+	merlin := device("dev-merlin", "St. Jude Medical", "Inductive models EX1100", "8.2.1", asset.LifeSustaining)
+	// The home monitor is reached over a short-range radio, not IP: the
+	// rubric's AV flow gives Local (XAVN yes → XAVT no → XAVW yes → XAVR yes).
+	answers := store.RubricRecord{Vulnerability: "CVE-2017-5149", Vendor: "St. Jude Medical", Model: "Inductive models EX1100",
+		Answers: map[string]string{"XAVN": "yes", "XAVT": "no", "XAVW": "yes", "XAVR": "yes"}, By: "biomed-lead", At: t0}
+	if err := st.Commit(ctx, &store.Batch{Devices: []asset.Device{merlin}, Rubric: []store.RubricRecord{answers}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, st, Options{Now: func() time.Time { return t0 }}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := st.Findings(ctx, store.FindingQuery{DeviceID: "dev-merlin"})
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("findings %v (%v)", recs, err)
+	}
+	var f Finding
+	if err := json.Unmarshal(recs[0].Doc, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.CVSSBase != "CVSS:3.0/AV:N/AC:H/PR:N/UI:N/S:C/C:L/I:H/A:H" || f.CVSS != "CVSS:3.0/AV:L/AC:H/PR:N/UI:N/S:C/C:L/I:H/A:H" ||
+		f.Rubric == nil || f.Rubric.By != "biomed-lead" || recs[0].CVSS >= 8.9 {
+		t.Errorf("vector %s (base %s), score %.1f, rubric %+v", f.CVSS, f.CVSSBase, recs[0].CVSS, f.Rubric)
+	}
+}

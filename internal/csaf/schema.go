@@ -136,3 +136,14 @@ func isIndex(s string) bool {
 	}
 	return true
 }
+
+// ValidateDocument checks data against the embedded CSAF 2.0 JSON schema
+// (no schema is fetched). A document that is not valid returns an error
+// wrapping ErrSchema that names the JSON pointer of the first error.
+func ValidateDocument(data []byte) error {
+	pointer, err := validateCSAF(data)
+	if err != nil && pointer != "" {
+		return fmt.Errorf("%s: %w", pointer, err)
+	}
+	return err
+}
