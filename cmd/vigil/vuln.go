@@ -1,12 +1,15 @@
 package main
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -96,7 +99,32 @@ EPSS, CSAF exploit status, CVSS, the device's criticality and its observed expos
 		filters[f.name] = list.Flags().String(f.name, "", f.help)
 	}
 	cmd.AddCommand(list)
-	cmd.AddCommand(newVulnVEXCommand(g), newRubricCommand(g))
+	var byModel bool
+	var rollFormat string
+	rollup := &cobra.Command{
+		Use:   "rollup",
+		Short: "Risk per device (or per model with --by-model): worst decision, counts, highest CVSS and EPSS, KEV",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := g.open(cmd, false)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			recs, err := s.store.Findings(contextOf(cmd), store.FindingQuery{IncludeSuppressed: true})
+			if err != nil {
+				return err
+			}
+			groups, err := assess.RollUp(recs, byModel)
+			if err != nil {
+				return err
+			}
+			return writeRollUp(cmd.OutOrStdout(), rollFormat, groups)
+		},
+	}
+	rollup.Flags().BoolVar(&byModel, "by-model", false, "one row per vendor, model and firmware version")
+	rollup.Flags().StringVar(&rollFormat, "format", "table", "output format: table or json")
+	cmd.AddCommand(newVulnVEXCommand(g), newRubricCommand(g), rollup)
 	return cmd
 }
 
@@ -183,7 +211,7 @@ version to differ from the one the finding was assessed on.`,
 			}
 			changed := false
 			if d, err := s.store.Device(ctx, rec.DeviceID); err == nil {
-				changed = d.Firmware != "" && d.Firmware != f.Device.Version
+				changed = assess.VersionChanged(d, f)
 			}
 			now := time.Now().UTC()
 			next := risk.State(args[1])
@@ -240,4 +268,27 @@ func writePlan(w io.Writer, format string, items []risk.PlanItem, now time.Time)
 		return tw.Flush()
 	}
 	return errors.New("--format " + strconv.Quote(format) + ": want table, json or csv")
+}
+
+func writeRollUp(w io.Writer, format string, groups map[string]risk.DeviceRisk) error {
+	keys := slices.Collect(maps.Keys(groups))
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(risk.Outcome(groups[b].Worst).Rank(), risk.Outcome(groups[a].Worst).Rank()), cmp.Compare(a, b))
+	})
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(groups)
+	case "table":
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "WORST	IMMEDIATE	OUT-OF-CYCLE	SCHEDULED	DEFER	SUPPRESSED	KEV	MAX CVSS	MAX EPSS	DEVICE OR MODEL")
+		for _, k := range keys {
+			r := groups[k]
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%.3f\t%s\n", orDash(string(r.Worst)), r.Counts[risk.Immediate],
+				r.Counts[risk.OutOfCycle], r.Counts[risk.Scheduled], r.Counts[risk.Defer], r.Suppressed, r.KEV, r.MaxCVSS, r.MaxEPSS, k)
+		}
+		return tw.Flush()
+	}
+	return fmt.Errorf("--format %q: want table or json", format)
 }

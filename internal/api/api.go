@@ -52,6 +52,7 @@ func NewHandler(opts Options) http.Handler {
 	mux.HandleFunc("POST /api/v1/alerts/{id}/status", s.setAlertStatus)
 	mux.HandleFunc("GET /api/v1/findings", s.listFindings)
 	mux.HandleFunc("GET /api/v1/patch-plan", s.patchPlan)
+	mux.HandleFunc("GET /api/v1/risk", s.riskRollUp)
 	if opts.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
 	}

@@ -157,6 +157,14 @@ func TestFindingsAndPatchPlan(t *testing.T) {
 	if code := decode("/api/v1/findings?decision=soon", &rows); code != http.StatusBadRequest {
 		t.Errorf("bad decision: status %d, want 400", code)
 	}
+	var byModel map[string]map[string]any
+	decode("/api/v1/risk?by=device", &byModel)
+	if r := byModel["dev-1"]; r == nil || r["worst"] != "immediate" || r["kev"] != float64(1) {
+		t.Errorf("risk by device: %v", byModel)
+	}
+	if code := decode("/api/v1/risk?by=ward", &byModel); code != http.StatusBadRequest {
+		t.Errorf("bad roll-up: status %d, want 400", code)
+	}
 	var plan []map[string]any
 	decode("/api/v1/patch-plan", &plan)
 	if len(plan) != 1 || plan[0]["decision"] != "immediate" || plan[0]["criticality"] != "life-sustaining" {

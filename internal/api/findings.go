@@ -68,3 +68,23 @@ func (s *server) patchPlan(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, nonNil(items))
 }
+
+// riskRollUp serves the risk per device, or per model with ?by=model.
+func (s *server) riskRollUp(w http.ResponseWriter, r *http.Request) {
+	by := r.URL.Query().Get("by")
+	if by != "" && by != "device" && by != "model" {
+		s.fail(w, http.StatusBadRequest, "by: want device or model", nil)
+		return
+	}
+	recs, err := s.opts.Store.Findings(r.Context(), store.FindingQuery{IncludeSuppressed: true})
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "list findings", err)
+		return
+	}
+	groups, err := assess.RollUp(recs, by == "model")
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, "roll up", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, groups)
+}

@@ -51,9 +51,11 @@ func TestAssessFleet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// CVE-2022-42905 is in KEV for this test (it is not in CISA's catalog).
+	// CVE-2022-42905 is in KEV for this test (it is not in CISA's
+	// catalog), and CVE-2022-25638 has an EPSS above the threshold.
 	if err := st.Commit(ctx, &store.Batch{
-		KEV: []store.KEVRecord{{CVE: "CVE-2022-42905", DateAdded: t0.Add(-48 * time.Hour), Doc: []byte(`{}`)}},
+		KEV:  []store.KEVRecord{{CVE: "CVE-2022-42905", DateAdded: t0.Add(-48 * time.Hour), Doc: []byte(`{}`)}},
+		EPSS: []store.EPSSRecord{{CVE: "CVE-2022-25638", Score: 0.42, Percentile: 0.97, Date: t0}},
 		Devices: []asset.Device{
 			device("dev-pump1", "ACME Medical, Inc.", "infuse 3", "2.1", asset.LifeSustaining),
 			device("dev-pump2", "Acme Medical", "Infuse 3", "2.1", asset.NonClinical),
@@ -108,6 +110,12 @@ func TestAssessFleet(t *testing.T) {
 	k1, k2 := decision("dev-pump1", "CVE-2022-42905"), decision("dev-pump2", "CVE-2022-42905")
 	if !k1.KEV || k1.Decision != string(risk.OutOfCycle) || k2.Decision != string(risk.Scheduled) {
 		t.Errorf("KEV finding decisions: life-sustaining %s (kev %v), non-clinical %s; want out-of-cycle and scheduled", k1.Decision, k1.KEV, k2.Decision)
+	}
+	// EPSS ≥ 0.1 makes exploitation a public proof of concept.
+	e1 := decision("dev-pump1", "CVE-2022-25638")
+	var ef Finding
+	if err := json.Unmarshal(e1.Doc, &ef); err != nil || e1.EPSS != 0.42 || ef.Decision.Exploitation.Value != string(risk.ExploitPoC) {
+		t.Errorf("EPSS finding: epss %v, exploitation %+v (%v)", e1.EPSS, ef.Decision.Exploitation, err)
 	}
 	var f Finding
 	if err := json.Unmarshal(k1.Doc, &f); err != nil || f.Match.Method == "" || f.Decision.Exploitation.Value != string(risk.ExploitActive) ||

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/risk"
 	"github.com/vigil-iomt/vigil/internal/store"
 )
@@ -83,4 +85,48 @@ func Plan(ctx context.Context, st store.Store) ([]risk.PlanItem, error) {
 			EPSS: r.EPSS, CVSS: r.CVSS, State: risk.State(StateOf(r.State)), Opened: f.FirstSeen, Due: r.Due})
 	}
 	return risk.Plan(items), nil
+}
+
+// VersionChanged reports whether Vigil observed the software a finding is
+// about change on its device: the device's firmware version differs from
+// the one the finding was assessed on, or, for a component finding, the
+// device reported (software.log) another version of that component than
+// the vulnerable one. This is what verifies a deployed patch.
+func VersionChanged(d asset.Device, f Finding) bool {
+	if d.Firmware != "" && d.Firmware != f.Device.Version {
+		return true
+	}
+	c := f.Match.Component
+	if c.Name == "" || c.Version == "" {
+		return false
+	}
+	for _, s := range d.Software {
+		if strings.EqualFold(s.Name, c.Name) && s.Version != "" && s.Version != c.Version && s.LastSeen.After(f.FirstSeen) {
+			return true
+		}
+	}
+	return false
+}
+
+// RollUp summarizes the findings by device or by model ("vendor model
+// version"): the worst decision, counts, highest CVSS and EPSS, KEV.
+func RollUp(recs []store.FindingRecord, byModel bool) (map[string]risk.DeviceRisk, error) {
+	groups := map[string][]risk.FindingRisk{}
+	for _, r := range recs {
+		key := r.DeviceID
+		if byModel {
+			var f Finding
+			if err := json.Unmarshal(r.Doc, &f); err != nil {
+				return nil, fmt.Errorf("finding %s: %w", r.ID, err)
+			}
+			key = f.Device.Vendor + " " + f.Device.Model + " " + f.Device.Version
+		}
+		groups[key] = append(groups[key], risk.FindingRisk{Outcome: risk.Outcome(r.Decision), CVSS: r.CVSS, HasCVSS: r.CVSS > 0,
+			KEV: r.KEV, EPSS: r.EPSS, Suppressed: r.Suppressed})
+	}
+	out := make(map[string]risk.DeviceRisk, len(groups))
+	for k, fs := range groups {
+		out[k] = risk.RollUp(fs)
+	}
+	return out, nil
 }
