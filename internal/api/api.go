@@ -1,8 +1,10 @@
 // Package api serves Vigil's REST API (JSON over HTTP) and its
 // operational endpoints (/healthz, /metrics).
 //
-// Handlers only read from the store and shape responses; they never
-// change inventory state behind the pipeline's back.
+// Handlers read from the store and shape responses. The only writes are
+// what people own: alert triage, SBOM uploads, and a device's
+// asset-register record (like vigil inventory import, it must not race an
+// ingest writing the same device); detected state is the pipeline's.
 package api
 
 import (
@@ -53,6 +55,8 @@ func NewHandler(opts Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/findings", s.listFindings)
 	mux.HandleFunc("GET /api/v1/patch-plan", s.patchPlan)
 	mux.HandleFunc("GET /api/v1/risk", s.riskRollUp)
+	mux.HandleFunc("POST /api/v1/sboms", s.importSBOM)
+	mux.HandleFunc("POST /api/v1/devices/{id}/record", s.setRecord)
 	if opts.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
 	}

@@ -171,3 +171,41 @@ func TestFindingsAndPatchPlan(t *testing.T) {
 		t.Errorf("plan: %v", plan)
 	}
 }
+
+// TestSBOMUploadAndDeviceRecord: an SBOM posted for a model version is
+// stored; a device's record sets its model and firmware; bad input is a
+// 400 that says why.
+func TestSBOMUploadAndDeviceRecord(t *testing.T) {
+	srv := newServer(t)
+	cdx := `{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"wolfssl","version":"4.8.1","purl":"pkg:generic/wolfssl@4.8.1"}]}`
+	post := func(path, body string) (int, string) {
+		t.Helper()
+		resp, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := post("/api/v1/sboms?vendor=Acme&model=Infuse&version=2.1&name=fw.cdx.json", cdx); code != http.StatusCreated ||
+		!strings.Contains(body, `"components": 1`) || !strings.Contains(body, `"model": "Infuse"`) {
+		t.Errorf("upload: %d %s", code, body)
+	}
+	if code, body := post("/api/v1/sboms?vendor=Acme&model=Infuse", cdx); code != http.StatusBadRequest || !strings.Contains(body, "version") {
+		t.Errorf("upload without version: %d %s", code, body)
+	}
+	if code, body := post("/api/v1/sboms?vendor=Acme&model=Infuse&version=2.2", `{"bomFormat":"CycloneDX",`); code != http.StatusBadRequest {
+		t.Errorf("broken SBOM: %d %s", code, body)
+	}
+	code, body := post("/api/v1/devices/dev-000000000001/record", `{"manufacturer":"Acme","model":"Infuse","firmware":"2.1","location":"ICU 4","by":"biomed"}`)
+	if code != http.StatusOK || !strings.Contains(body, `"firmware": "2.1"`) || !strings.Contains(body, `"location": "ICU 4"`) {
+		t.Errorf("record: %d %s", code, body)
+	}
+	if code, _ := post("/api/v1/devices/dev-nope/record", `{"model":"X","by":"biomed"}`); code != http.StatusNotFound {
+		t.Errorf("record of an unknown device: %d", code)
+	}
+	if code, _ := post("/api/v1/devices/dev-000000000001/record", `{"model":"X"}`); code != http.StatusBadRequest {
+		t.Errorf("record without by: %d", code)
+	}
+}

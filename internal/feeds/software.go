@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -228,14 +229,20 @@ type SBOMImport struct {
 // again changes nothing). It returns the stored record (without its
 // document) and the parser's warnings.
 func ImportSBOM(ctx context.Context, st store.Store, path string, to SBOMImport, now time.Time) (store.SBOMRecord, []sbom.Warning, error) {
-	if strings.TrimSpace(to.Vendor) == "" || strings.TrimSpace(to.Model) == "" || strings.TrimSpace(to.Version) == "" {
-		return store.SBOMRecord{}, nil, errors.New("an SBOM belongs to a device model and firmware version: vendor, model and version are required")
-	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return store.SBOMRecord{}, nil, err
 	}
-	doc, warns, err := sbom.ParseFile(path)
+	return ImportSBOMBytes(ctx, st, path, raw, to, now)
+}
+
+// ImportSBOMBytes is ImportSBOM for an SBOM held in memory (an upload);
+// name says where it came from in messages and in the record's Source.
+func ImportSBOMBytes(ctx context.Context, st store.Store, name string, raw []byte, to SBOMImport, now time.Time) (store.SBOMRecord, []sbom.Warning, error) {
+	if strings.TrimSpace(to.Vendor) == "" || strings.TrimSpace(to.Model) == "" || strings.TrimSpace(to.Version) == "" {
+		return store.SBOMRecord{}, nil, ErrSBOMTarget
+	}
+	doc, warns, err := sbom.Parse(bytes.NewReader(raw), name)
 	if err != nil {
 		return store.SBOMRecord{}, warns, err
 	}
@@ -246,10 +253,14 @@ func ImportSBOM(ctx context.Context, st store.Store, path string, to SBOMImport,
 	sum := sha256.Sum256(raw)
 	rec := store.SBOMRecord{ID: hex.EncodeToString(sum[:]), Vendor: to.Vendor, Model: to.Model, Version: to.Version,
 		Format: doc.Format, SpecVersion: doc.SpecVersion, Name: doc.Name, Components: len(doc.Components),
-		Source: path, Imported: now.UTC(), Doc: js}
+		Source: name, Imported: now.UTC(), Doc: js}
 	if err := st.Commit(ctx, &store.Batch{SBOMs: []store.SBOMRecord{rec}}); err != nil {
 		return store.SBOMRecord{}, warns, err
 	}
 	rec.Doc = nil
 	return rec, warns, nil
 }
+
+// ErrSBOMTarget is returned for an SBOM import without its vendor, model
+// and version.
+var ErrSBOMTarget = errors.New("an SBOM belongs to a device model and firmware version: vendor, model and version are required")

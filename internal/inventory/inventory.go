@@ -622,7 +622,7 @@ func (inv *Inventory) classify(d *deviceState) {
 	if r.Model != "" {
 		d.Model = r.Model
 	}
-	applyRecord(&d.Device)
+	ApplyRecord(&d.Device)
 	d.Criticality = fingerprint.CriticalityOf(d.Class)
 	if d.CriticalityOverride != "" {
 		d.Criticality = d.CriticalityOverride

@@ -164,7 +164,7 @@ func (inv *Inventory) SetRecord(id string, rec asset.Record, crit asset.Critical
 		return fmt.Errorf("inventory: device %s: %w", id, ErrUnknownDevice)
 	}
 	d.Record = &rec
-	applyRecord(&d.Device)
+	ApplyRecord(&d.Device)
 	if crit != "" {
 		d.CriticalityOverride = crit
 		d.Criticality = crit
@@ -174,8 +174,9 @@ func (inv *Inventory) SetRecord(id string, rec asset.Record, crit asset.Critical
 	return nil
 }
 
-// applyRecord lets the register's non-empty fields win.
-func applyRecord(d *asset.Device) {
+// ApplyRecord lets the asset register's non-empty fields (d.Record) win
+// over what fingerprints found.
+func ApplyRecord(d *asset.Device) {
 	if d.Record == nil {
 		return
 	}
