@@ -24,13 +24,13 @@ func newAlertsCommand(g *globals) *cobra.Command {
 		Short: "List, show and triage alerts",
 	}
 	var format string
-	filters := map[string]*string{}
+	var filter func(string) string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List alerts, most recent first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q, err := api.AlertQuery(func(k string) string { return *filters[k] })
+			q, err := api.AlertQuery(filter)
 			if err != nil {
 				return err
 			}
@@ -47,7 +47,7 @@ func newAlertsCommand(g *globals) *cobra.Command {
 		},
 	}
 	list.Flags().StringVar(&format, "format", "table", "output format: table or json")
-	for _, f := range []struct{ name, help string }{
+	filter = filterFlags(list, [][2]string{
 		{"device", "only alerts on this device ID"},
 		{"detector", "only alerts from this detector"},
 		{"severity", "only alerts at least this severe: info, low, medium, high, critical"},
@@ -55,9 +55,7 @@ func newAlertsCommand(g *globals) *cobra.Command {
 		{"since", "only alerts last seen at or after this event time (RFC 3339 or 2006-01-02)"},
 		{"until", "only alerts last seen before this event time"},
 		{"limit", "at most this many alerts"},
-	} {
-		filters[f.name] = list.Flags().String(f.name, "", f.help)
-	}
+	})
 
 	var showFormat string
 	show := &cobra.Command{
@@ -197,4 +195,21 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// filterFlags registers a string flag per (name, help) and returns a
+// getter of their values by name: the shape the API's query parsers
+// (api.AlertQuery, api.FindingQuery) read, so that the CLI and the API
+// filter the same way.
+func filterFlags(cmd *cobra.Command, specs [][2]string) func(string) string {
+	values := make(map[string]*string, len(specs))
+	for _, sp := range specs {
+		values[sp[0]] = cmd.Flags().String(sp[0], "", sp[1])
+	}
+	return func(name string) string {
+		if v := values[name]; v != nil {
+			return *v
+		}
+		return ""
+	}
 }

@@ -65,13 +65,13 @@ EPSS, CSAF exploit status, CVSS, the device's criticality and its observed expos
 		},
 	})
 	var format string
-	filters := map[string]*string{}
+	var filter func(string) string
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List findings, most urgent decision first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			q, err := api.FindingQuery(func(k string) string { return *filters[k] })
+			q, err := api.FindingQuery(filter)
 			if err != nil {
 				return err
 			}
@@ -88,16 +88,14 @@ EPSS, CSAF exploit status, CVSS, the device's criticality and its observed expos
 		},
 	}
 	list.Flags().StringVar(&format, "format", "table", "output format: table or json")
-	for _, f := range []struct{ name, help string }{
+	filter = filterFlags(list, [][2]string{
 		{"device", "only findings on this device ID"},
 		{"decision", "only findings with this decision: immediate, out-of-cycle, scheduled, defer"},
 		{"vulnerability", "only findings of this advisory ID"},
 		{"suppressed", "true: include findings a VEX statement suppresses"},
 		{"gone", "true: include findings the last assessment no longer produced"},
 		{"limit", "at most this many findings"},
-	} {
-		filters[f.name] = list.Flags().String(f.name, "", f.help)
-	}
+	})
 	cmd.AddCommand(list)
 	var byModel bool
 	var rollFormat string
