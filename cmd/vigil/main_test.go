@@ -551,3 +551,45 @@ func TestInventoryImport(t *testing.T) {
 		t.Errorf("device after import:\n%s", out)
 	}
 }
+
+// TestCloudTrailCommands: sigma check reports the SigmaHQ rules, sigma
+// run prints JSON lines, ingest cloudtrail raises alerts once.
+func TestCloudTrailCommands(t *testing.T) {
+	ds := os.Getenv("VIGIL_DATASETS")
+	if ds == "" {
+		t.Skip("VIGIL_DATASETS is not set: the public datasets (../shared/data) are needed")
+	}
+	hq := filepath.Join(ds, "sigmahq-cloudtrail-rules")
+	logs := filepath.Join(ds, "cloudtrail-stratus-red-team")
+	if out, stderr, code := vigil(t, nil, "sigma", "check", hq); code != 0 || !strings.Contains(out, "57 rules parsed, 57 compiled") {
+		t.Errorf("sigma check: exit %d: %s %s", code, out, stderr)
+	}
+	out, stderr, code := vigil(t, nil, "sigma", "run", "--rules", hq, "--no-builtin", logs)
+	if code != 0 {
+		t.Fatalf("sigma run: exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var first struct {
+		RuleID       string `json:"rule_id"`
+		Title, Level string
+		EventTime    time.Time `json:"event_time"`
+		EventID      string    `json:"event_id"`
+		Tags         []string
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil || first.RuleID == "" || first.EventID == "" || first.EventTime.IsZero() {
+		t.Errorf("sigma run first line %q: %+v (%v)", lines[0], first, err)
+	}
+	db := "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
+	env := []string{"VIGIL_SIGMA_RULES=" + hq}
+	if out, stderr, code := vigil(t, env, "--db", db, "ingest", "cloudtrail", logs); code != 0 || !strings.Contains(out, "accepted: 142") {
+		t.Fatalf("ingest cloudtrail: exit %d: %s %s", code, out, stderr)
+	}
+	alerts, _, _ := vigil(t, nil, "--db", db, "alerts", "list", "--format", "json")
+	var as []map[string]any
+	if err := json.Unmarshal([]byte(alerts), &as); err != nil || len(as) < 18 {
+		t.Fatalf("%d alerts after the Stratus detonations (%v), want at least one per detonation", len(as), err)
+	}
+	if out, _, code := vigil(t, env, "--db", db, "ingest", "cloudtrail", logs); code != 0 || !strings.Contains(out, "events read: 0") {
+		t.Errorf("second ingest: exit %d: %s", code, out)
+	}
+}

@@ -37,6 +37,7 @@ func newRootCommand() *cobra.Command {
 		newPolicyCommand(g),
 		newSBOMCommand(g),
 		newVulnCommand(g),
+		newSigmaCommand(g),
 		newPatchCommand(g),
 		newFeedsCommand(g),
 		newServeCommand(g),

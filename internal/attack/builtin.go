@@ -65,6 +65,9 @@ var builtinCountermeasures = []Countermeasure{
 	{ID: "D3-PM", Name: "Platform Monitoring", Class: "PlatformMonitoring"},
 	{ID: "D3-RTSD", Name: "Remote Terminal Session Detection", Parent: "D3-NTA", Class: "RemoteTerminalSessionDetection"},
 	{ID: "D3-SWI", Name: "Software Inventory", Parent: "D3-AI", Class: "SoftwareInventory"},
+	{ID: "D3-UBA", Name: "User Behavior Analysis", Class: "UserBehaviorAnalysis"},
+	{ID: "D3-RAPA", Name: "Resource Access Pattern Analysis", Parent: "D3-UBA", Class: "ResourceAccessPatternAnalysis"},
+	{ID: "D3-ANET", Name: "Authentication Event Thresholding", Parent: "D3-UBA", Class: "AuthenticationEventThresholding"},
 }
 
 // Builtin returns a new Catalog holding the built-in table. Each call returns

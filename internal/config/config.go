@@ -47,6 +47,14 @@ type Config struct {
 		// before deviations from its baseline raise alerts.
 		Learning Duration `yaml:"learning"`
 	} `yaml:"baseline"`
+	Sigma struct {
+		// Rules are extra Sigma rule files or folders (SigmaHQ's CloudTrail
+		// rules, your own), used with Vigil's built-in cloud rules.
+		Rules []string `yaml:"rules"`
+		// Placeholders are the values of the rules' %name% placeholders
+		// (the expand modifier), e.g. fleet_networks: [203.0.113.0/24].
+		Placeholders map[string][]string `yaml:"placeholders"`
+	} `yaml:"sigma"`
 	Policy struct {
 		// Path, when set, is the segmentation policy (YAML) that flows
 		// are checked against during ingestion.
@@ -124,6 +132,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	set("VIGIL_FEEDS_DIR", &c.Feeds.Dir)
 	set("VIGIL_SERVE_LISTEN", &c.Serve.Listen)
 	set("VIGIL_POLICY_PATH", &c.Policy.Path)
+	list("VIGIL_SIGMA_RULES", &c.Sigma.Rules)
 	if v := getenv("VIGIL_BASELINE_LEARNING"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {

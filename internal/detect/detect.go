@@ -231,7 +231,10 @@ func (e *Engine) Flush(lookup Lookup) (whole []alert.Alert, counted []Counted) {
 				dev = now
 			}
 			en.Title = dev.describe() + " " + en.what
-			en.Explanation = en.explanation + " The device is " + string(dev.Criticality) + "."
+			en.Explanation = en.explanation
+			if dev.Criticality != "" {
+				en.Explanation += " The device is " + string(dev.Criticality) + "."
+			}
 			en.Severity = en.base
 			if dev.Criticality == asset.LifeSustaining {
 				en.Severity = en.base.Raise()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -365,6 +366,11 @@ func (p *parser) checkModifiers(fc *FieldCond) error {
 		if !knownModifiers[m] {
 			return p.unsupported(fc.Line, "value modifier |"+m)
 		}
+	}
+	if slices.Contains(fc.Modifiers, "expand") {
+		// The values are placeholders, known only when compiled with
+		// Options.Placeholders: they are checked then.
+		return nil
 	}
 	_, err := compileFieldCond(fc, nil, true)
 	if err != nil {

@@ -1,0 +1,160 @@
+package detect
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/vigil-iomt/vigil/internal/alert"
+	"github.com/vigil-iomt/vigil/internal/ingest/cloudtrail"
+	"github.com/vigil-iomt/vigil/internal/sigma"
+)
+
+// SigmaRules turns the Sigma engine's matches on cloud audit events into
+// occurrences: one alert per rule and principal (the identity that made
+// the calls), with the rule's level, its ATT&CK tags and its D3FEND
+// countermeasures. It owns a Correlator, so it is used by one goroutine.
+type SigmaRules struct {
+	engine *sigma.Engine
+	corr   *sigma.Correlator
+	parser fastjson.Parser
+	// counted are the rules correlation rules count: their matches feed
+	// the correlations and are not alerts themselves (Sigma's default,
+	// generate: false).
+	counted map[string]bool
+}
+
+// NewSigmaRules wraps a compiled rule set; rules are the rules it was
+// compiled from.
+func NewSigmaRules(e *sigma.Engine, rules []*sigma.Rule) *SigmaRules {
+	s := &SigmaRules{engine: e, corr: e.NewCorrelator(), counted: map[string]bool{}}
+	for _, r := range rules {
+		if r.Correlation != nil {
+			for _, ref := range r.Correlation.Rules {
+				s.counted[ref] = true
+			}
+		}
+	}
+	return s
+}
+
+// DefaultCloudD3FEND is the countermeasure of a cloud audit rule that does
+// not name its own with a vigil.d3fend.D3-… tag: the analysis of what
+// identities do with the cloud's API.
+var DefaultCloudD3FEND = []string{"D3-UBA"}
+
+// Match judges one event.
+func (s *SigmaRules) Match(ev cloudtrail.Event) []Occurrence {
+	ms := s.engine.Match(ev.Raw)
+	if len(ms) == 0 {
+		return nil
+	}
+	who, from := s.principal(ev.Raw)
+	evidence := alert.Evidence{Kind: "event", Time: ev.Time, Source: ev.Pos.String(),
+		Summary: fmt.Sprintf("%s %s by %s from %s in %s", ev.Source, ev.Name, orDash(who), orDash(from), orDash(ev.Region)),
+		Fields: map[string]string{"eventID": ev.ID, "eventSource": ev.Source, "eventName": ev.Name, "awsRegion": ev.Region,
+			"recipientAccountId": ev.AccountID, "principal": who, "sourceIPAddress": from}}
+	for k, v := range evidence.Fields {
+		if v == "" {
+			delete(evidence.Fields, k)
+		}
+	}
+	var out []Occurrence
+	for _, m := range ms {
+		if m.Rule == nil || !s.counted[m.Rule.ID] && !s.counted[m.Rule.Name] {
+			out = append(out, ruleOccurrence(m.Rule, m.RuleID, m.Title, m.Level, m.Tags, ev.AccountID, who, ev.Time, evidence))
+		}
+		for _, c := range s.corr.Add(m) {
+			out = append(out, s.correlation(c, ev.AccountID))
+		}
+	}
+	return out
+}
+
+// correlation builds the occurrence of a correlation rule's window.
+func (s *SigmaRules) correlation(c sigma.CorrelationMatch, account string) Occurrence {
+	keys := make([]string, 0, len(c.Group))
+	for k := range c.Group {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var group []string
+	for _, k := range keys {
+		group = append(group, k+"="+c.Group[k])
+	}
+	ev := alert.Evidence{Kind: "rule", Time: c.End, Summary: fmt.Sprintf("%d in the window %s … %s (%s)", c.Count,
+		c.Start.Format(time.RFC3339), c.End.Format(time.RFC3339), strings.Join(group, ", ")), Fields: c.Group}
+	return ruleOccurrence(c.Rule, c.RuleID, c.Title, c.Level, c.Tags, account, strings.Join(group, ","), c.End, ev)
+}
+
+// principal reads who made a call and from where.
+func (s *SigmaRules) principal(raw []byte) (who, from string) {
+	v, err := s.parser.ParseBytes(raw)
+	if err != nil {
+		return "", ""
+	}
+	who = string(v.GetStringBytes("userIdentity", "arn"))
+	if who == "" {
+		who = string(v.GetStringBytes("userIdentity", "principalId"))
+	}
+	if who == "" {
+		who = string(v.GetStringBytes("userIdentity", "type"))
+	}
+	return who, string(v.GetStringBytes("sourceIPAddress"))
+}
+
+func ruleOccurrence(r *sigma.Rule, id, title, level string, tags []string, account, who string, at time.Time, ev alert.Evidence) Occurrence {
+	attack, d3fend := sigmaTags(tags)
+	if len(d3fend) == 0 {
+		d3fend = DefaultCloudD3FEND
+	}
+	desc := ""
+	if r != nil {
+		desc = strings.TrimSpace(r.Description)
+	}
+	return Occurrence{
+		Key:      Key("sigma", id, account, who),
+		Detector: "sigma:" + id, Severity: sigmaSeverity(level), Time: at,
+		Device:      Device{Name: "AWS account " + orDash(account), ClassLabel: "Cloud"},
+		What:        fmt.Sprintf("%s (by %s)", title, orDash(who)),
+		Explanation: fmt.Sprintf("Sigma rule %q (%s) matched. %s", title, id, desc),
+		Attack:      attack, D3FEND: d3fend,
+		Evidence: []alert.Evidence{ev, {Kind: "rule", Summary: fmt.Sprintf("Sigma rule %s, level %s", id, orDash(level)), Time: at}},
+	}
+}
+
+// sigmaTags takes ATT&CK technique IDs from attack.tNNNN[.NNN] tags and
+// D3FEND countermeasures from vigil.d3fend.D3-… tags.
+func sigmaTags(tags []string) (attack, d3fend []string) {
+	for _, t := range tags {
+		lt := strings.ToLower(t)
+		switch {
+		case strings.HasPrefix(lt, "attack.t") && len(lt) > len("attack.t") && lt[len("attack.t")] >= '0' && lt[len("attack.t")] <= '9':
+			attack = append(attack, strings.ToUpper(t[len("attack."):]))
+		case strings.HasPrefix(lt, "vigil.d3fend."):
+			d3fend = append(d3fend, strings.ToUpper(t[len("vigil.d3fend."):]))
+		}
+	}
+	slices.Sort(attack)
+	slices.Sort(d3fend)
+	return slices.Compact(attack), slices.Compact(d3fend)
+}
+
+// sigmaSeverity maps a Sigma level to an alert severity.
+func sigmaSeverity(level string) alert.Severity {
+	switch strings.ToLower(level) {
+	case "critical":
+		return alert.Critical
+	case "high":
+		return alert.High
+	case "medium":
+		return alert.Medium
+	case "low":
+		return alert.Low
+	}
+	return alert.Info
+}
