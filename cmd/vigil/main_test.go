@@ -593,3 +593,65 @@ func TestCloudTrailCommands(t *testing.T) {
 		t.Errorf("second ingest: exit %d: %s", code, out)
 	}
 }
+
+// TestServeWatchesCloudTrail: serve --watch-cloudtrail ingests a file
+// that lands in the folder after it started, and its alerts appear in
+// the API.
+func TestServeWatchesCloudTrail(t *testing.T) {
+	ds := os.Getenv("VIGIL_DATASETS")
+	if ds == "" {
+		t.Skip("VIGIL_DATASETS is not set: the public datasets (../shared/data) are needed")
+	}
+	dir, watch := t.TempDir(), t.TempDir()
+	cmd := exec.Command(vigilBinary(t), "--db", "sqlite:"+filepath.Join(dir, "vigil.db"), "serve", "--listen", "127.0.0.1:0",
+		"--watch-cloudtrail", watch, "--every", "100ms")
+	cmd.Env = append(os.Environ(), "VIGIL_SIGMA_RULES="+filepath.Join(ds, "sigmahq-cloudtrail-rules"))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(stdout)
+	base := ""
+	for sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), "serving on "); ok {
+			base = strings.Fields(rest)[0]
+			break
+		}
+	}
+	if base == "" {
+		t.Fatal("serve never said where it serves")
+	}
+	go io.Copy(io.Discard, stdout)
+	src, err := os.ReadFile(filepath.Join(ds, "cloudtrail-stratus-red-team/detonation-logs/aws.persistence.iam-create-admin-user.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Written under a temporary name, then renamed: the watcher sees the
+	// file whole.
+	if err := os.WriteFile(filepath.Join(watch, ".incoming"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(watch, ".incoming"), filepath.Join(watch, "trail.json")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "api/v1/alerts")
+		if err == nil {
+			var as []map[string]any
+			json.NewDecoder(resp.Body).Decode(&as)
+			resp.Body.Close()
+			if len(as) > 0 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no alert from the watched folder within 30 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
