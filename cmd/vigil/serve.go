@@ -64,10 +64,10 @@ the new files and the new events of grown ones, exactly as vigil ingest cloudtra
 // arrive: each pass is an ordinary exactly-once ingest, so a file already
 // read costs only its checkpoint lookup.
 type cloudTrailWatcher struct {
-	dir   string
-	ing   *pipeline.Ingester
-	opts  pipeline.CloudTrailOptions
-	log   *slog.Logger
+	dir  string
+	ing  *pipeline.Ingester
+	opts pipeline.CloudTrailOptions
+	log  *slog.Logger
 }
 
 func newCloudTrailWatcher(ctx context.Context, s *session, dir string, log *slog.Logger) (*cloudTrailWatcher, error) {
