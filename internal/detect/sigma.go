@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/valyala/fastjson"
-
 	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/ingest/cloudtrail"
 	"github.com/vigil-iomt/vigil/internal/sigma"
@@ -19,9 +17,9 @@ import (
 // the calls), with the rule's level, its ATT&CK tags and its D3FEND
 // countermeasures. It owns a Correlator, so it is used by one goroutine.
 type SigmaRules struct {
-	engine *sigma.Engine
-	corr   *sigma.Correlator
-	parser fastjson.Parser
+	engine  *sigma.Engine
+	corr    *sigma.Correlator
+	matches []sigma.Match // reused between events
 	// counted are the rules correlation rules count: their matches feed
 	// the correlations and are not alerts themselves (Sigma's default,
 	// generate: false).
@@ -49,11 +47,17 @@ var DefaultCloudD3FEND = []string{"D3-UBA"}
 
 // Match judges one event.
 func (s *SigmaRules) Match(ev cloudtrail.Event) []Occurrence {
-	ms := s.engine.Match(ev.Raw)
+	var ms []sigma.Match
+	if ev.Value != nil {
+		ms = s.engine.MatchValue(s.matches[:0], ev.Value)
+		s.matches = ms
+	} else {
+		ms = s.engine.Match(ev.Raw)
+	}
 	if len(ms) == 0 {
 		return nil
 	}
-	who, from := s.principal(ev.Raw)
+	who, from := ev.Principal, ev.SourceIP
 	evidence := alert.Evidence{Kind: "event", Time: ev.Time, Source: ev.Pos.String(),
 		Summary: fmt.Sprintf("%s %s by %s from %s in %s", ev.Source, ev.Name, orDash(who), orDash(from), orDash(ev.Region)),
 		Fields: map[string]string{"eventID": ev.ID, "eventSource": ev.Source, "eventName": ev.Name, "awsRegion": ev.Region,
@@ -89,22 +93,6 @@ func (s *SigmaRules) correlation(c sigma.CorrelationMatch, account string) Occur
 	ev := alert.Evidence{Kind: "rule", Time: c.End, Summary: fmt.Sprintf("%d in the window %s … %s (%s)", c.Count,
 		c.Start.Format(time.RFC3339), c.End.Format(time.RFC3339), strings.Join(group, ", ")), Fields: c.Group}
 	return ruleOccurrence(c.Rule, c.RuleID, c.Title, c.Level, c.Tags, account, strings.Join(group, ","), c.End, ev)
-}
-
-// principal reads who made a call and from where.
-func (s *SigmaRules) principal(raw []byte) (who, from string) {
-	v, err := s.parser.ParseBytes(raw)
-	if err != nil {
-		return "", ""
-	}
-	who = string(v.GetStringBytes("userIdentity", "arn"))
-	if who == "" {
-		who = string(v.GetStringBytes("userIdentity", "principalId"))
-	}
-	if who == "" {
-		who = string(v.GetStringBytes("userIdentity", "type"))
-	}
-	return who, string(v.GetStringBytes("sourceIPAddress"))
 }
 
 func ruleOccurrence(r *sigma.Rule, id, title, level string, tags []string, account, who string, at time.Time, ev alert.Evidence) Occurrence {

@@ -2,6 +2,8 @@ package sigma
 
 import (
 	"errors"
+	"github.com/valyala/fastjson"
+	"reflect"
 	"slices"
 	"sort"
 	"testing"
@@ -132,10 +134,20 @@ func TestDifferential(t *testing.T) {
 	// The reference must also agree on events built to hit every rule:
 	// each rule's own equality values, one event per rule.
 	fired := map[string]bool{}
+	var p fastjson.Parser
 	for _, ev := range syntheticEvents(rules) {
 		compareWithReference(t, e, rules, ev, "synthetic")
-		for _, m := range e.Match(ev) {
+		ms := e.Match(ev)
+		for _, m := range ms {
 			fired[m.RuleID] = true
+		}
+		// Matching an event already parsed gives the same matches.
+		v, err := p.ParseBytes(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := e.MatchValue(nil, v); !reflect.DeepEqual(got, ms) {
+			t.Errorf("MatchValue and Match differ on %s", ev)
 		}
 		n++
 	}

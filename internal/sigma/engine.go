@@ -182,6 +182,18 @@ func (e *Engine) MatchAppend(dst []Match, event []byte) ([]Match, error) {
 	if err != nil {
 		return dst, fmt.Errorf("sigma: event: %w", err)
 	}
+	return e.matchValue(ctx, dst, v), nil
+}
+
+// MatchValue appends the matches of an event already parsed (by the
+// CloudTrail reader) to dst, sparing a second parse.
+func (e *Engine) MatchValue(dst []Match, v *fastjson.Value) []Match {
+	ctx := e.pool.Get().(*evalCtx)
+	defer e.pool.Put(ctx)
+	return e.matchValue(ctx, dst, v)
+}
+
+func (e *Engine) matchValue(ctx *evalCtx, dst []Match, v *fastjson.Value) []Match {
 	ctx.root = v
 	ctx.gen++
 	if ctx.gen == 0 {
@@ -207,7 +219,7 @@ func (e *Engine) MatchAppend(dst []Match, event []byte) ([]Match, error) {
 		}
 	}
 	if len(ctx.cands) == 0 {
-		return dst, nil
+		return dst
 	}
 	slices.Sort(ctx.cands)
 	var evTime time.Time
@@ -237,7 +249,7 @@ func (e *Engine) MatchAppend(dst []Match, event []byte) ([]Match, error) {
 		}
 		dst = append(dst, m)
 	}
-	return dst, nil
+	return dst
 }
 
 func firstString(ctx *evalCtx, path []string) (string, bool) {

@@ -48,7 +48,14 @@ type Event struct {
 	Name      string    // eventName
 	Region    string    // awsRegion
 	AccountID string    // recipientAccountId, else userIdentity.accountId
-	Pos       Position
+	// Principal is userIdentity.arn, else principalId, else type;
+	// SourceIP is sourceIPAddress.
+	Principal, SourceIP string
+	Pos                 Position
+	// Value is the event parsed, for a consumer that would parse it again
+	// (the rule engine). It belongs to the Reader and is valid only until
+	// the next call to Next.
+	Value *fastjson.Value
 }
 
 // Options tune a Reader.
@@ -664,11 +671,13 @@ func (r *Reader) parse(raw []byte) (Event, error) {
 	if err != nil {
 		return ev, fmt.Errorf("%w: %s", ErrNotObject, v.Type())
 	}
-	var tb, id, src, name, region, acct, uacct []byte
+	var tb, id, src, name, region, acct, uacct, who, ip []byte
 	var badType string
 	o.Visit(func(k []byte, v *fastjson.Value) {
 		var dst *[]byte
 		switch string(k) {
+		case "sourceIPAddress":
+			dst = &ip
 		case "eventTime":
 			dst = &tb
 		case "eventID":
@@ -684,6 +693,12 @@ func (r *Reader) parse(raw []byte) (Event, error) {
 		case "userIdentity":
 			if s := v.GetStringBytes("accountId"); s != nil {
 				uacct = s
+			}
+			for _, f := range []string{"arn", "principalId", "type"} {
+				if s := v.GetStringBytes(f); len(s) > 0 {
+					who = s
+					break
+				}
 			}
 			return
 		default:
@@ -716,7 +731,7 @@ func (r *Reader) parse(raw []byte) (Event, error) {
 		acct = uacct
 	}
 	// One string holds all the header fields.
-	all := string(concat(id, src, name, region, acct))
+	all := string(concat(id, src, name, region, acct, who, ip))
 	n := 0
 	cut := func(b []byte) string {
 		s := all[n : n+len(b)]
@@ -724,6 +739,8 @@ func (r *Reader) parse(raw []byte) (Event, error) {
 		return s
 	}
 	ev.ID, ev.Source, ev.Name, ev.Region, ev.AccountID = cut(id), cut(src), cut(name), cut(region), cut(acct)
+	ev.Principal, ev.SourceIP = cut(who), cut(ip)
+	ev.Value = v
 	return ev, nil
 }
 

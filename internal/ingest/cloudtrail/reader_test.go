@@ -55,6 +55,7 @@ func readAll(t testing.TB, r io.Reader, name string, opts Options) ([]slot, erro
 			}
 			return out, err
 		}
+		ev.Value = nil // the reader's, valid only until the next event
 		out = append(out, slot{ev, err})
 	}
 }
@@ -337,5 +338,24 @@ func TestExpand(t *testing.T) {
 	}
 	if _, err := Expand([]string{"testdata/nonexistent"}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing path: got %v", err)
+	}
+}
+
+// TestPrincipalAndValue: the reader takes who made the call and from where,
+// and hands over the parsed event.
+func TestPrincipalAndValue(t *testing.T) {
+	for _, tc := range []struct{ ident, want string }{
+		{`{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/r/s","principalId":"AROA:s"}`, "arn:aws:sts::1:assumed-role/r/s"},
+		{`{"type":"AWSService","principalId":"AIDA"}`, "AIDA"},
+		{`{"type":"Root"}`, "Root"},
+	} {
+		raw := `{"eventTime":"2024-08-01T13:00:00Z","eventName":"GetObject","sourceIPAddress":"198.51.100.7","userIdentity":` + tc.ident + `}`
+		ev, err := NewReader(strings.NewReader(raw), "e.json", Options{}).Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ev.Principal != tc.want || ev.SourceIP != "198.51.100.7" || ev.Value == nil || string(ev.Value.GetStringBytes("eventName")) != "GetObject" {
+			t.Errorf("%s: principal %q, source %q, value %v", tc.ident, ev.Principal, ev.SourceIP, ev.Value)
+		}
 	}
 }
