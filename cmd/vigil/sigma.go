@@ -172,7 +172,7 @@ func runRules(w io.Writer, e *sigma.Engine, rules []*sigma.Rule, paths []string)
 				f.Close()
 				return err
 			}
-			for _, m := range e.Match(ev.Raw) {
+			for _, m := range e.MatchValue(nil, ev.Value) {
 				if m.Rule != nil && (counted[m.Rule.ID] || counted[m.Rule.Name]) {
 					if err := emitCorr(corr.Add(m)); err != nil {
 						f.Close()

@@ -2,8 +2,8 @@ package cloudtrail
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"runtime"
 	"testing"

@@ -51,6 +51,7 @@ func FuzzReader(f *testing.F) {
 				}
 				break
 			}
+			ev.Raw = bytes.Clone(ev.Raw)
 			whole = append(whole, slot{ev, err})
 			if ev.Pos.Offset < next || ev.Pos.Index != int64(len(whole)-1) {
 				t.Fatalf("position %+v after offset %d", ev.Pos, next)

@@ -39,8 +39,9 @@ func (p Position) String() string {
 
 // Event is one CloudTrail event.
 type Event struct {
-	// Raw is the event's JSON exactly as in the file. It is a fresh copy
-	// that the caller may keep.
+	// Raw is the event's JSON exactly as in the file. Like Value, it
+	// belongs to the Reader and is valid only until the next call to
+	// Next: a caller that keeps it copies it.
 	Raw       []byte
 	Time      time.Time // eventTime
 	ID        string    // eventID
@@ -370,9 +371,9 @@ func (r *Reader) value(top bool) (Event, error) {
 		}
 		return r.fatal(Position{File: r.name, Offset: start, Index: r.index}, ErrTruncated)
 	case scanBrokenLine:
-		return r.record(start, nil, ErrBrokenLine)
+		return r.record(start, ErrBrokenLine)
 	case scanTooLarge:
-		return r.record(start, nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, r.max))
+		return r.record(start, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, r.max))
 	}
 	raw := r.buf[r.r:r.p]
 	skip, err := r.begin(start)
@@ -398,7 +399,7 @@ func (r *Reader) value(top bool) (Event, error) {
 
 // record returns a RecordError for a bad event at start whose bytes up to
 // r.p are consumed (or skips it when resuming).
-func (r *Reader) record(start int64, raw []byte, err error) (Event, error) {
+func (r *Reader) record(start int64, err error) (Event, error) {
 	skip, ferr := r.begin(start)
 	if ferr != nil {
 		return Event{}, ferr
@@ -410,11 +411,7 @@ func (r *Reader) record(start int64, raw []byte, err error) (Event, error) {
 	if skip {
 		return Event{}, errSkip
 	}
-	ev := Event{Pos: pos}
-	if raw != nil {
-		ev.Raw = append([]byte(nil), raw...)
-	}
-	return ev, &RecordError{Pos: pos, Err: err}
+	return Event{Pos: pos}, &RecordError{Pos: pos, Err: err}
 }
 
 // garbageLine consumes a top-level line that does not start a JSON object
@@ -435,7 +432,7 @@ func (r *Reader) garbageLine() (Event, error) {
 		r.r = r.p // never buffer a garbage line
 		r.fill()
 	}
-	return r.record(start, nil, fmt.Errorf("%w: line starts with %q, want '{' or '['", ErrBadJSON, c))
+	return r.record(start, fmt.Errorf("%w: line starts with %q, want '{' or '['", ErrBadJSON, c))
 }
 
 // skipSpace moves r.p to the next non-space byte and returns it; false at
@@ -652,7 +649,7 @@ func (r *Reader) scanScalar() scanResult {
 
 // parse checks an event's bytes and takes its header fields.
 func (r *Reader) parse(raw []byte) (Event, error) {
-	ev := Event{Raw: append([]byte(nil), raw...)}
+	ev := Event{Raw: raw}
 	// fastjson's parser is lenient (it keeps "\0" as is and takes "." for
 	// a number); its validator is strict.
 	err := fastjson.ValidateBytes(raw)

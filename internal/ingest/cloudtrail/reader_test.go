@@ -55,7 +55,7 @@ func readAll(t testing.TB, r io.Reader, name string, opts Options) ([]slot, erro
 			}
 			return out, err
 		}
-		ev.Value = nil // the reader's, valid only until the next event
+		ev.Value, ev.Raw = nil, bytes.Clone(ev.Raw) // the reader's, valid only until the next event
 		out = append(out, slot{ev, err})
 	}
 }

@@ -38,7 +38,7 @@ func checkResume(t testing.TB, data []byte) {
 		var got []slot
 		for range k {
 			ev, err := r.Next()
-			ev.Value = nil
+			ev.Value, ev.Raw = nil, bytes.Clone(ev.Raw)
 			got = append(got, slot{ev, err})
 		}
 		rest, fatal := readAll(t, bytes.NewReader(data), "f", Options{StartOffset: r.Offset(), StartIndex: r.Index()})
