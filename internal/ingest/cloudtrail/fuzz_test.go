@@ -12,7 +12,8 @@ import (
 
 // FuzzReader feeds arbitrary bytes to the Reader: it must not panic, must
 // end, must return exact bytes at strictly increasing offsets, must only
-// accept valid events, and resuming from any checkpoint must give the rest.
+// accept valid events, must call an event bad JSON exactly when
+// encoding/json does, and resuming from any checkpoint must give the rest.
 //
 //	go test -run '^$' -fuzz FuzzReader -fuzztime 45s ./internal/ingest/cloudtrail/
 func FuzzReader(f *testing.F) {
@@ -24,6 +25,8 @@ func FuzzReader(f *testing.F) {
 		``, `[`, `{"Records":[`, `{"Records":[{"eventTime":"2024-05-01T10:00:00Z","eventName":"X"}],"a":[}`,
 		"\xef\xbb\xbf[]", `[{"eventTime":"2024-05-01T10:00:00Z","eventName":"X"},,]`, `"\` + "\n" + `{}`,
 		`{"eventTime":"2024-05-01T10:00:00Z","eventName":"X"}` + "\n{\n",
+		`[{"a":-0.5e+3,"b":[true,false,null],"c":"\u00e9\n\"","d":{}},{"a":01},{"a":1.},{"a":"\x"},{"a":tru},{"a" 1},{"a":1,}]`,
+		"[{\"a\":\"\x01\"},{\"a\":[1}]}]",
 	} {
 		f.Add([]byte(s))
 	}
@@ -62,6 +65,9 @@ func FuzzReader(f *testing.F) {
 			next = r.Offset()
 			if ev.Raw != nil && !bytes.Equal(data[ev.Pos.Offset:ev.Pos.Offset+int64(len(ev.Raw))], ev.Raw) {
 				t.Fatalf("Raw is not the input at %d", ev.Pos.Offset)
+			}
+			if ev.Raw != nil && errors.Is(err, ErrBadJSON) == json.Valid(ev.Raw) {
+				t.Fatalf("event %q: valid JSON for encoding/json %v, error %v", ev.Raw, json.Valid(ev.Raw), err)
 			}
 			if err == nil {
 				var m map[string]any

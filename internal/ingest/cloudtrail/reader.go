@@ -184,7 +184,8 @@ type Reader struct {
 	resumed bool  // the StartOffset check is done
 	err     error // sticky fatal error
 
-	jp fastjson.Parser
+	jp    fastjson.Parser
+	stack []byte // scanValid's open containers
 }
 
 // NewReader returns a Reader of r (decompressed content, e.g. a
@@ -275,7 +276,7 @@ func (r *Reader) Next() (Event, error) {
 		case stWrapperEnd:
 			// The rest of the wrapper object: more keys, then '}'.
 			r.r = r.p
-			_, res := r.scanFrom(1, false, false, true)
+			_, res := r.scanFrom(1, false, false, false, true)
 			if res == scanEOF {
 				if r.rerr != nil {
 					return r.fatal(r.here(), r.rerr)
@@ -349,10 +350,12 @@ func (r *Reader) value(top bool) (Event, error) {
 	c := r.buf[r.p]
 	var res scanResult
 	var multiline bool
+	var bad error // the syntax error of a value scanValid read
+	validated := false
 	switch c {
 	case '{', '[':
-		r.p++
-		multiline, res = r.scan(1, false, lines)
+		multiline, res, bad = r.scanValid(lines)
+		validated = true
 	case '"':
 		r.p++
 		multiline, res = r.scan(0, true, lines)
@@ -386,7 +389,7 @@ func (r *Reader) value(top bool) (Event, error) {
 		r.r = r.p
 		return Event{}, errSkip
 	}
-	ev, perr := r.parse(raw)
+	ev, perr := r.parse(raw, validated, bad)
 	ev.Pos = Position{File: r.name, Offset: start, Index: r.index}
 	r.index++
 	r.off = r.base + int64(r.p)
@@ -519,12 +522,14 @@ const (
 // case they are dropped as the scan goes. multiline reports a newline
 // outside strings.
 func (r *Reader) scan(depth int, inStr, lines bool) (multiline bool, res scanResult) {
-	return r.scanFrom(depth, inStr, lines, false)
+	return r.scanFrom(depth, inStr, false, lines, false)
 }
 
-func (r *Reader) scanFrom(depth int, inStr, lines, discard bool) (multiline bool, res scanResult) {
+// scanFrom is scan continued from within a value: esc says the byte at
+// r.p is escaped (it follows a backslash in a string). With discard set
+// the value's bytes are dropped as the scan goes, and it is too large.
+func (r *Reader) scanFrom(depth int, inStr, esc, lines, discard bool) (multiline bool, res scanResult) {
 	start := r.base + int64(r.r)
-	esc := false
 	for {
 		buf := r.buf[:r.w]
 		p := r.p
@@ -647,12 +652,19 @@ func (r *Reader) scanScalar() scanResult {
 	}
 }
 
-// parse checks an event's bytes and takes its header fields.
-func (r *Reader) parse(raw []byte) (Event, error) {
+// parse checks an event's bytes and takes its header fields. validated
+// says scanValid has checked the syntax (bad is what it found wrong).
+func (r *Reader) parse(raw []byte, validated bool, bad error) (Event, error) {
 	ev := Event{Raw: raw}
+	if bad != nil {
+		return ev, fmt.Errorf("%w: %w", ErrBadJSON, bad)
+	}
 	// fastjson's parser is lenient (it keeps "\0" as is and takes "." for
-	// a number); its validator is strict.
-	err := fastjson.ValidateBytes(raw)
+	// a number): it is given only valid JSON.
+	var err error
+	if !validated {
+		err = fastjson.ValidateBytes(raw)
+	}
 	var v *fastjson.Value
 	if err == nil {
 		v, err = r.jp.ParseBytes(raw)
