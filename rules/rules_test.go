@@ -349,7 +349,7 @@ func readDetonation(t testing.TB, file string) [][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, ev.Raw)
+		out = append(out, bytes.Clone(ev.Raw)) // the Reader reuses its bytes
 	}
 }
 

@@ -13,9 +13,9 @@ import (
 )
 
 // SigmaRules turns the Sigma engine's matches on cloud audit events into
-// occurrences: one alert per rule and principal (the identity that made
-// the calls), with the rule's level, its ATT&CK tags and its D3FEND
-// countermeasures. It owns a Correlator, so it is used by one goroutine.
+// alerts: one per rule and principal (the identity that made the calls),
+// with the rule's level, its ATT&CK tags and its D3FEND countermeasures.
+// It owns a Correlator, so it is used by one goroutine.
 type SigmaRules struct {
 	engine  *sigma.Engine
 	corr    *sigma.Correlator
@@ -24,12 +24,16 @@ type SigmaRules struct {
 	// the correlations and are not alerts themselves (Sigma's default,
 	// generate: false).
 	counted map[string]bool
+	// mappings caches each rule's ATT&CK and D3FEND IDs, by rule ID.
+	mappings map[string]mapping
 }
+
+type mapping struct{ attack, d3fend []string }
 
 // NewSigmaRules wraps a compiled rule set; rules are the rules it was
 // compiled from.
 func NewSigmaRules(e *sigma.Engine, rules []*sigma.Rule) *SigmaRules {
-	s := &SigmaRules{engine: e, corr: e.NewCorrelator(), counted: map[string]bool{}}
+	s := &SigmaRules{engine: e, corr: e.NewCorrelator(), counted: map[string]bool{}, mappings: map[string]mapping{}}
 	for _, r := range rules {
 		if r.Correlation != nil {
 			for _, ref := range r.Correlation.Rules {
@@ -45,8 +49,10 @@ func NewSigmaRules(e *sigma.Engine, rules []*sigma.Rule) *SigmaRules {
 // identities do with the cloud's API.
 var DefaultCloudD3FEND = []string{"D3-UBA"}
 
-// Match judges one event.
-func (s *SigmaRules) Match(ev cloudtrail.Event) []Occurrence {
+// Judge matches one event and raises what it matched on alerts. A match
+// that only repeats an alert already described is counted without
+// building its description again.
+func (s *SigmaRules) Judge(ev cloudtrail.Event, alerts *Engine) {
 	var ms []sigma.Match
 	if ev.Value != nil {
 		ms = s.engine.MatchValue(s.matches[:0], ev.Value)
@@ -55,28 +61,38 @@ func (s *SigmaRules) Match(ev cloudtrail.Event) []Occurrence {
 		ms = s.engine.Match(ev.Raw)
 	}
 	if len(ms) == 0 {
-		return nil
+		return
 	}
+	var evidence *alert.Evidence // built once, when an alert needs it
+	for _, m := range ms {
+		if m.Rule == nil || !s.counted[m.Rule.ID] && !s.counted[m.Rule.Name] {
+			key := Key("sigma", m.RuleID, ev.AccountID, ev.Principal)
+			if !alerts.Repeat(key, ev.Time) {
+				if evidence == nil {
+					evidence = eventEvidence(ev)
+				}
+				alerts.Raise(s.occurrence(m.Rule, key, m.RuleID, m.Title, m.Level, m.Tags, ev.AccountID, ev.Principal, ev.Time, *evidence))
+			}
+		}
+		for _, c := range s.corr.Add(m) {
+			alerts.Raise(s.correlation(c, ev.AccountID))
+		}
+	}
+}
+
+// eventEvidence describes the event a rule matched.
+func eventEvidence(ev cloudtrail.Event) *alert.Evidence {
 	who, from := ev.Principal, ev.SourceIP
-	evidence := alert.Evidence{Kind: "event", Time: ev.Time, Source: ev.Pos.String(),
+	e := &alert.Evidence{Kind: "event", Time: ev.Time, Source: ev.Pos.String(),
 		Summary: fmt.Sprintf("%s %s by %s from %s in %s", ev.Source, ev.Name, orDash(who), orDash(from), orDash(ev.Region)),
 		Fields: map[string]string{"eventID": ev.ID, "eventSource": ev.Source, "eventName": ev.Name, "awsRegion": ev.Region,
 			"recipientAccountId": ev.AccountID, "principal": who, "sourceIPAddress": from}}
-	for k, v := range evidence.Fields {
+	for k, v := range e.Fields {
 		if v == "" {
-			delete(evidence.Fields, k)
+			delete(e.Fields, k)
 		}
 	}
-	var out []Occurrence
-	for _, m := range ms {
-		if m.Rule == nil || !s.counted[m.Rule.ID] && !s.counted[m.Rule.Name] {
-			out = append(out, ruleOccurrence(m.Rule, m.RuleID, m.Title, m.Level, m.Tags, ev.AccountID, who, ev.Time, evidence))
-		}
-		for _, c := range s.corr.Add(m) {
-			out = append(out, s.correlation(c, ev.AccountID))
-		}
-	}
-	return out
+	return e
 }
 
 // correlation builds the occurrence of a correlation rule's window.
@@ -92,25 +108,31 @@ func (s *SigmaRules) correlation(c sigma.CorrelationMatch, account string) Occur
 	}
 	ev := alert.Evidence{Kind: "rule", Time: c.End, Summary: fmt.Sprintf("%d in the window %s … %s (%s)", c.Count,
 		c.Start.Format(time.RFC3339), c.End.Format(time.RFC3339), strings.Join(group, ", ")), Fields: c.Group}
-	return ruleOccurrence(c.Rule, c.RuleID, c.Title, c.Level, c.Tags, account, strings.Join(group, ","), c.End, ev)
+	who := strings.Join(group, ",")
+	return s.occurrence(c.Rule, Key("sigma", c.RuleID, account, who), c.RuleID, c.Title, c.Level, c.Tags, account, who, c.End, ev)
 }
 
-func ruleOccurrence(r *sigma.Rule, id, title, level string, tags []string, account, who string, at time.Time, ev alert.Evidence) Occurrence {
-	attack, d3fend := sigmaTags(tags)
-	if len(d3fend) == 0 {
-		d3fend = DefaultCloudD3FEND
+// occurrence describes one alert of a rule (or correlation) match.
+func (s *SigmaRules) occurrence(r *sigma.Rule, key, id, title, level string, tags []string, account, who string, at time.Time, ev alert.Evidence) Occurrence {
+	mp, ok := s.mappings[id]
+	if !ok {
+		mp.attack, mp.d3fend = sigmaTags(tags)
+		if len(mp.d3fend) == 0 {
+			mp.d3fend = DefaultCloudD3FEND
+		}
+		s.mappings[id] = mp
 	}
 	desc := ""
 	if r != nil {
 		desc = strings.TrimSpace(r.Description)
 	}
 	return Occurrence{
-		Key:      Key("sigma", id, account, who),
+		Key:      key,
 		Detector: "sigma:" + id, Severity: sigmaSeverity(level), Time: at,
 		Device:      Device{Name: "AWS account " + orDash(account), ClassLabel: "Cloud"},
 		What:        fmt.Sprintf("%s (by %s)", title, orDash(who)),
 		Explanation: fmt.Sprintf("Sigma rule %q (%s) matched. %s", title, id, desc),
-		Attack:      attack, D3FEND: d3fend,
+		Attack:      mp.attack, D3FEND: mp.d3fend,
 		Evidence: []alert.Evidence{ev, {Kind: "rule", Summary: fmt.Sprintf("Sigma rule %s, level %s", id, orDash(level)), Time: at}},
 	}
 }

@@ -12,10 +12,10 @@ import (
 	"github.com/vigil-iomt/vigil/internal/store"
 )
 
-// EventRules judges cloud audit events (the Sigma engine): the
-// occurrences an event raises.
+// EventRules judge cloud audit events (detect.SigmaRules): Judge raises
+// on alerts what one event matched.
 type EventRules interface {
-	Match(ev cloudtrail.Event) []detect.Occurrence
+	Judge(ev cloudtrail.Event, alerts *detect.Engine)
 }
 
 // CloudTrailOptions configure CloudTrail ingestion.
@@ -136,9 +136,7 @@ func (in *Ingester) ingestCloudTrailFile(ctx context.Context, path string, opts 
 		pending++
 		sum.ByLog["cloudtrail"]++
 		if opts.Rules != nil {
-			for _, o := range opts.Rules.Match(ev) {
-				opts.Alerts.Raise(o)
-			}
+			opts.Rules.Judge(ev, opts.Alerts)
 		}
 		if pending >= in.opts.BatchSize {
 			if err := ctx.Err(); err != nil {
