@@ -80,6 +80,13 @@ func (s *SigmaRules) Judge(ev cloudtrail.Event, alerts *Engine) {
 	}
 }
 
+// State encodes what the rules keep from one event to the next — the
+// open correlation windows — for Restore to continue after a restart.
+func (s *SigmaRules) State() ([]byte, error) { return s.corr.State() }
+
+// Restore continues the windows State encoded.
+func (s *SigmaRules) Restore(doc []byte) error { return s.corr.Restore(doc) }
+
 // eventEvidence describes the event a rule matched.
 func eventEvidence(ev cloudtrail.Event) *alert.Evidence {
 	who, from := ev.Principal, ev.SourceIP

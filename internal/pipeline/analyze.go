@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
 	"github.com/vigil-iomt/vigil/internal/baseline"
 	"github.com/vigil-iomt/vigil/internal/detect"
@@ -225,11 +226,17 @@ func (a *Analysis) flush(inv *inventory.Inventory, merged []inventory.Merge, b *
 		}
 		return describe(d, netip.Addr{}), true
 	})
-	b.Alerts = whole
+	addAlerts(b, whole, counted)
+	return nil
+}
+
+// addAlerts puts what detect.Engine.Flush returned into b: whole alerts,
+// and sightings of those only counted again.
+func addAlerts(b *store.Batch, whole []alert.Alert, counted []detect.Counted) {
+	b.Alerts = append(b.Alerts, whole...)
 	for _, c := range counted {
 		b.AlertSightings = append(b.AlertSightings, store.AlertSighting{ID: c.ID, Count: c.Count, FirstSeen: c.FirstSeen, LastSeen: c.LastSeen})
 	}
-	return nil
 }
 
 func idOf(d *asset.Device) string {

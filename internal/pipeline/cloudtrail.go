@@ -13,10 +13,19 @@ import (
 )
 
 // EventRules judge cloud audit events (detect.SigmaRules): Judge raises
-// on alerts what one event matched.
+// on alerts what one event matched. What they keep from one event to the
+// next (open correlation windows) is encoded by State, committed with
+// every batch, and given back to Restore when ingestion starts: windows
+// span files, runs and restarts, and a run killed mid-batch continues
+// from the windows of its last commit.
 type EventRules interface {
 	Judge(ev cloudtrail.Event, alerts *detect.Engine)
+	State() ([]byte, error)
+	Restore(doc []byte) error
 }
+
+// cloudRulesState names the stored state of the cloud rules.
+const cloudRulesState = "sigma-correlations"
 
 // CloudTrailOptions configure CloudTrail ingestion.
 type CloudTrailOptions struct {
@@ -34,6 +43,11 @@ func (in *Ingester) CloudTrail(ctx context.Context, paths []string, opts CloudTr
 	files, err := cloudtrail.Expand(paths)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Rules != nil {
+		if err := in.restoreCloudRules(ctx, opts.Rules); err != nil {
+			return nil, err
+		}
 	}
 	sum := &Summary{ByLog: map[string]int64{}}
 	if p := in.opts.Progress; p != nil {
@@ -58,6 +72,23 @@ func (in *Ingester) CloudTrail(ctx context.Context, paths []string, opts CloudTr
 		}
 	}
 	return sum, nil
+}
+
+// restoreCloudRules gives the rules the state committed last. A stored
+// state they cannot read (written by another version) is set aside with a
+// warning: the windows start empty.
+func (in *Ingester) restoreCloudRules(ctx context.Context, rules EventRules) error {
+	doc, err := in.opts.Store.State(ctx, cloudRulesState)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("correlation windows: %w", err)
+	}
+	if err := rules.Restore(doc.Doc); err != nil {
+		in.opts.Logger.Warn("stored correlation windows not continued", "err", err)
+	}
+	return nil
 }
 
 func (in *Ingester) ingestCloudTrailFile(ctx context.Context, path string, opts CloudTrailOptions, sum *Summary) (FileSummary, error) {
@@ -91,10 +122,18 @@ func (in *Ingester) ingestCloudTrailFile(ctx context.Context, path string, opts 
 		if displaced != nil {
 			b.Checkpoints = append(b.Checkpoints, *displaced)
 		}
+		if opts.Rules != nil {
+			doc, err := opts.Rules.State()
+			if err != nil {
+				return fmt.Errorf("%s: correlation windows: %w", path, err)
+			}
+			b.States = []store.StateDoc{{Name: cloudRulesState, Doc: doc}}
+		}
 		if opts.Alerts != nil {
 			// Cloud alerts concern accounts, not inventory devices: they
 			// are described as the rules wrote them.
-			b.Alerts, _ = opts.Alerts.Flush(func(string) (detect.Device, bool) { return detect.Device{}, false })
+			whole, counted := opts.Alerts.Flush(func(string) (detect.Device, bool) { return detect.Device{}, false })
+			addAlerts(b, whole, counted)
 		}
 		if err := in.opts.Store.Commit(ctx, b); err != nil {
 			return fmt.Errorf("%w: %s: %w", errCommit, path, err)

@@ -1,7 +1,9 @@
 package sigma
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -103,16 +105,11 @@ func (c *Correlator) Add(m Match) []CorrelationMatch {
 		if len(pos) == 0 {
 			continue
 		}
-		var kb strings.Builder
-		fmt.Fprintf(&kb, "%d", ci)
 		group := make(map[string]string, len(cc.c.GroupBy))
 		for _, g := range cc.c.GroupBy {
-			v := m.Fields[g]
-			group[g] = v
-			kb.WriteByte(0)
-			kb.WriteString(v)
+			group[g] = m.Fields[g]
 		}
-		key := kb.String()
+		key := windowKey(ci, cc, group)
 		st := c.state[key]
 		if st == nil {
 			st = &corrState{cc: cc, group: group}
@@ -263,4 +260,131 @@ func (c *Correlation) holds(x float64) bool {
 		return x >= c.N && x <= c.Max
 	}
 	return true
+}
+
+// windowKey names the window of correlation ci for one group.
+func windowKey(ci int, cc *compiledCorr, group map[string]string) string {
+	var kb strings.Builder
+	fmt.Fprintf(&kb, "%d", ci)
+	for _, g := range cc.c.GroupBy {
+		kb.WriteByte(0)
+		kb.WriteString(group[g])
+	}
+	return kb.String()
+}
+
+// open reports whether the window holds anything a later match or Flush
+// would use; one that does not equals a fresh window.
+func (st *corrState) open() bool {
+	switch st.cc.c.Type {
+	case Temporal:
+		return slices.ContainsFunc(st.seen, func(t time.Time) bool { return !t.IsZero() })
+	case TemporalOrdered:
+		return slices.ContainsFunc(st.chain, func(t time.Time) bool { return !t.IsZero() })
+	}
+	return st.count > 0
+}
+
+// savedWindow is one open window in the encoding of State.
+type savedWindow struct {
+	Rule   string            `json:"rule"` // the correlation rule's ID, else its name, else its title
+	Group  map[string]string `json:"group,omitempty"`
+	Start  time.Time         `json:"start"`
+	End    time.Time         `json:"end"`
+	Count  int               `json:"count,omitempty"`
+	Values []string          `json:"values,omitempty"`
+	Fired  bool              `json:"fired,omitempty"`
+	Seen   []time.Time       `json:"seen,omitempty"`
+	Chain  []time.Time       `json:"chain,omitempty"`
+}
+
+type savedState struct {
+	Version int           `json:"version"`
+	Windows []savedWindow `json:"windows"`
+}
+
+const stateVersion = 1
+
+func corrRef(r *Rule) string {
+	switch {
+	case r.ID != "":
+		return r.ID
+	case r.Name != "":
+		return r.Name
+	}
+	return r.Title
+}
+
+// State encodes the open windows, so that a later Correlator (after a
+// restart) continues them with Restore; windows with nothing open are
+// dropped, from the encoding and from memory. The encoding is JSON and
+// deterministic.
+func (c *Correlator) State() ([]byte, error) {
+	keys := make([]string, 0, len(c.state))
+	for k, st := range c.state {
+		if !st.open() {
+			delete(c.state, k)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := savedState{Version: stateVersion, Windows: make([]savedWindow, 0, len(keys))}
+	for _, k := range keys {
+		st := c.state[k]
+		w := savedWindow{Rule: corrRef(st.cc.rule), Group: st.group, Start: st.start, End: st.end,
+			Count: st.count, Fired: st.fired, Seen: st.seen, Chain: st.chain}
+		for v := range st.values {
+			w.Values = append(w.Values, v)
+		}
+		slices.Sort(w.Values)
+		out.Windows = append(out.Windows, w)
+	}
+	return json.Marshal(out)
+}
+
+// Restore replaces the correlator's windows with those State encoded.
+// Windows of correlation rules the engine no longer has are dropped, as
+// are temporal windows whose rule now refers to a different number of
+// rules.
+func (c *Correlator) Restore(doc []byte) error {
+	var in savedState
+	if err := json.Unmarshal(doc, &in); err != nil {
+		return fmt.Errorf("sigma: correlation state: %w", err)
+	}
+	if in.Version != stateVersion {
+		return fmt.Errorf("sigma: correlation state version %d, want %d", in.Version, stateVersion)
+	}
+	byRef := make(map[string]int, len(c.e.corrs))
+	for ci, cc := range c.e.corrs {
+		byRef[corrRef(cc.rule)] = ci
+	}
+	clear(c.state)
+	for _, w := range in.Windows {
+		ci, ok := byRef[w.Rule]
+		if !ok {
+			continue
+		}
+		cc := c.e.corrs[ci]
+		st := &corrState{cc: cc, group: w.Group, start: w.Start, end: w.End, count: w.Count, fired: w.Fired}
+		if st.group == nil {
+			st.group = map[string]string{}
+		}
+		if len(w.Values) > 0 {
+			st.values = make(map[string]bool, len(w.Values))
+			for _, v := range w.Values {
+				st.values[v] = true
+			}
+		}
+		if len(w.Seen) == len(cc.bases) {
+			st.seen = w.Seen
+		}
+		if len(w.Chain) == len(cc.bases) {
+			st.chain = w.Chain
+		}
+		if st.open() {
+			c.state[windowKey(ci, cc, st.group)] = st
+		}
+	}
+	return nil
 }

@@ -261,17 +261,32 @@ func TestCorrelation(t *testing.T) {
 		ev(50, "CreateAccessKey", "arn:d", "", ""), // within 1h: ordered and temporal
 		ev(70, "GetObject", "arn:a", "b3", "AccessDenied"),
 	}
-	c := e.NewCorrelator()
-	var got []string
-	for _, raw := range stream {
-		for _, m := range e.Match(raw) {
-			for _, cm := range c.Add(m) {
-				got = append(got, cm.RuleID+"@"+cm.Group["userIdentity.arn"]+"@"+cm.End.Format("15:04"))
+	// restartAt: after that many events the windows are saved with State
+	// and a new Correlator continues them with Restore.
+	run := func(restartAt int) []string {
+		c := e.NewCorrelator()
+		var got []string
+		for i, raw := range stream {
+			if i == restartAt {
+				doc, err := c.State()
+				if err != nil {
+					t.Fatal(err)
+				}
+				c = e.NewCorrelator()
+				if err := c.Restore(doc); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, m := range e.Match(raw) {
+				for _, cm := range c.Add(m) {
+					got = append(got, cm.RuleID+"@"+cm.Group["userIdentity.arn"]+"@"+cm.End.Format("15:04"))
+				}
 			}
 		}
-	}
-	for _, cm := range c.Flush() {
-		got = append(got, cm.RuleID+"@"+cm.Group["userIdentity.arn"]+"@"+cm.End.Format("15:04"))
+		for _, cm := range c.Flush() {
+			got = append(got, cm.RuleID+"@"+cm.Group["userIdentity.arn"]+"@"+cm.End.Format("15:04"))
+		}
+		return got
 	}
 	want := []string{
 		"c-buckets@arn:a@10:02",
@@ -282,8 +297,25 @@ func TestCorrelation(t *testing.T) {
 		"c-few@arn:a@11:10", // the second window of arn:a holds one event
 		"c-few@arn:b@10:01",
 	}
-	if !slices.Equal(got, want) {
+	if got := run(-1); !slices.Equal(got, want) {
 		t.Errorf("correlations\n got %q\nwant %q", got, want)
+	}
+	for k := range stream {
+		if got := run(k); !slices.Equal(got, want) {
+			t.Errorf("restarted after %d events: correlations\n got %q\nwant %q", k, got, want)
+		}
+	}
+	// A state names its rules: one the engine lacks is dropped; a bad
+	// document is an error.
+	c := e.NewCorrelator()
+	if err := c.Restore([]byte(`{"version":1,"windows":[{"rule":"gone","count":3,"start":"2024-08-01T10:00:00Z","end":"2024-08-01T10:00:00Z"}]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if doc, _ := c.State(); string(doc) != `{"version":1,"windows":[]}` {
+		t.Errorf("a window of an unknown rule was kept: %s", doc)
+	}
+	if err := c.Restore([]byte(`{"version":2}`)); err == nil {
+		t.Error("a state of another version was accepted")
 	}
 }
 

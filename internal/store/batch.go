@@ -75,9 +75,13 @@ var (
 // question ID and answer non-empty and valid UTF-8 without NUL, and a
 // non-zero At within [MinTime, MaxTime].
 //
+// A detector state must have a non-empty name, valid UTF-8 without NUL,
+// and a non-nil document (an empty one is valid).
+//
 // Repeated IDs (devices, alerts, alert sightings, baselines, deletions,
-// software-risk keys, findings, findings gone, rubric keys), leases, sources, or IPs
-// of one device are valid: the last occurrence wins.
+// software-risk keys, findings, findings gone, rubric keys, state names),
+// leases, sources, or IPs of one device are valid: the last occurrence
+// wins.
 func (b *Batch) Validate() error {
 	if b == nil {
 		return nil
@@ -253,6 +257,18 @@ func (b *Batch) Validate() error {
 	b.validateSoftware(bad)
 	b.validateFindings(bad)
 	b.validateRubric(bad)
+	for i := range b.States {
+		d := &b.States[i]
+		switch {
+		case d.Name == "":
+			bad("states[%d]: empty name", i)
+		case !validText(d.Name):
+			bad("states[%d]: name %q is not valid UTF-8 without NUL", i, d.Name)
+		}
+		if d.Doc == nil {
+			bad("states[%d] %q: nil document", i, d.Name)
+		}
+	}
 	return errors.Join(errs...)
 }
 

@@ -32,6 +32,8 @@ func TestBatchValidate(t *testing.T) {
 			Baselines: []BaselineDoc{{DeviceID: "dev-1", Doc: []byte{}}, {DeviceID: "dev-1", Doc: []byte{0, 0xff}},
 				{DeviceID: "dev-9", Doc: []byte("x")}},
 			DeleteBaselines: []string{"dev-3", "dev-3"},
+			// Repeated, empty, binary.
+			States: []StateDoc{{Name: "sigma", Doc: []byte{}}, {Name: "sigma", Doc: []byte{0, 0xff}}, {Name: "other", Doc: []byte("x")}},
 			// Repeated, at the bounds, with zero times.
 			AlertSightings: []AlertSighting{{ID: "alr-1", Count: 1}, {ID: "alr-1", Count: 2, FirstSeen: MinTime, LastSeen: MaxTime},
 				{ID: "alr-2", Count: 1, LastSeen: t0}, {ID: "alr-3", Count: 1, FirstSeen: t0, LastSeen: t0}},
@@ -45,6 +47,8 @@ func TestBatchValidate(t *testing.T) {
 			`alert_sightings[6] "f": first or last seen out of range`}},
 		{"baseline", &Batch{Baselines: []BaselineDoc{{Doc: []byte("x")}, {DeviceID: "d"}, {DeviceID: "\xff", Doc: []byte{}}}},
 			[]string{"baselines[0]: empty device id", `baselines[1] "d": nil document`, "baselines[2]: device id"}},
+		{"state", &Batch{States: []StateDoc{{Doc: []byte("x")}, {Name: "s"}, {Name: "\xff", Doc: []byte{}}, {Name: "a\x00", Doc: []byte{}}}},
+			[]string{"states[0]: empty name", `states[1] "s": nil document`, "states[2]: name", "states[3]: name"}},
 		{"baseline written and deleted", &Batch{DeleteDevices: []string{"d"}, Baselines: []BaselineDoc{{DeviceID: "d", Doc: []byte{}},
 			{DeviceID: "e", Doc: []byte{}}}, DeleteBaselines: []string{"e", "", "a\x00"}},
 			[]string{`baselines[0]: device "d" is deleted`, `delete_baselines[0]: baseline of "e" is also written`,
@@ -103,10 +107,11 @@ func TestBatchEmpty(t *testing.T) {
 		want bool
 	}{
 		{"zero", Batch{}, true},
-		{"empty slices", Batch{Baselines: []BaselineDoc{}, DeleteBaselines: []string{}, Rubric: []RubricRecord{}}, true},
+		{"empty slices", Batch{Baselines: []BaselineDoc{}, DeleteBaselines: []string{}, Rubric: []RubricRecord{}, States: []StateDoc{}}, true},
 		{"rubric", Batch{Rubric: []RubricRecord{{Vulnerability: "v"}}}, false},
 		{"baselines", Batch{Baselines: []BaselineDoc{{DeviceID: "d", Doc: []byte{}}}}, false},
 		{"baseline deletions", Batch{DeleteBaselines: []string{"d"}}, false},
+		{"states", Batch{States: []StateDoc{{Name: "s", Doc: []byte{}}}}, false},
 		{"alert sightings", Batch{AlertSightings: []AlertSighting{{ID: "a", Count: 1}}}, false},
 	} {
 		if got := tt.b.Empty(); got != tt.want {

@@ -1,8 +1,9 @@
 // Package store persists Vigil's state — the device inventory, IP↔MAC
 // leases, per-source ingest checkpoints, alerts, per-device behavioural
 // baselines, software-risk reference data (SBOMs, advisories, KEV, EPSS,
-// VEX), assessed vulnerability findings with their patch lifecycle, and
-// the medical-device CVSS rubric answers with their history —
+// VEX), assessed vulnerability findings with their patch lifecycle, the
+// medical-device CVSS rubric answers with their history, and the state of
+// stream detectors that outlives a run —
 // behind one interface with two backends: SQLite (embedded,
 // the default) and PostgreSQL (shared state for several workers).
 //
@@ -19,8 +20,8 @@
 //     then whole devices, then baselines, then sightings, then leases,
 //     checkpoints, alerts and alert sightings, then SBOMs, advisories (with
 //     their aliases), KEV, EPSS and VEX records, then findings, findings
-//     gone and rubric answers last; within a batch the
-//     last occurrence of a key wins.
+//     gone and rubric answers, then detector states last; within a batch
+//     the last occurrence of a key wins.
 //   - Bounded memory: backends encode device documents in chunks while they
 //     write, so a commit holds O(chunk) documents, not O(batch); baseline
 //     documents, which the caller encoded, are sent a bounded number of
@@ -80,6 +81,12 @@
 // write replaces to a history, so that the answers in force (Rubric,
 // Rubrics) and how they came to be (RubricHistory) are both kept; writing
 // the answers in force again changes nothing.
+//
+// A detector state (StateDoc: the Sigma correlator's open windows, say) is,
+// like a baseline, an opaque document owned and encoded by the package that
+// keeps it, stored by name, byte for byte. Committed in the same batch as
+// the checkpoint of the input that produced it, it lands with it or not at
+// all, so that a restarted run resumes both from the same point.
 //
 // The package must not know how state is derived; it stores what it is given.
 package store
@@ -142,6 +149,10 @@ type Store interface {
 	Baselines(ctx context.Context, fn func(BaselineDoc) error) error
 	// Baseline returns one device's baseline, or ErrNotFound.
 	Baseline(ctx context.Context, deviceID string) (BaselineDoc, error)
+
+	// State returns the detector state stored under name, or ErrNotFound.
+	// A stored empty document reads back as a non-nil empty Doc.
+	State(ctx context.Context, name string) (StateDoc, error)
 
 	// ImportAdvisories upserts advisories as Batch.Advisories does, in one
 	// transaction of its own, and reports how many were new, updated,
@@ -292,6 +303,20 @@ type Batch struct {
 	// so committing a batch again adds no history. Of several records of
 	// one key in a batch, the last is written and the others are not kept.
 	Rubric []RubricRecord
+
+	// States are detector states, inserted or replaced by Name, after
+	// Rubric: of several states with one name, the last wins. A state with
+	// an empty Name fails the commit with ErrInvalidBatch.
+	States []StateDoc
+}
+
+// StateDoc is the state of a stream detector that outlives one run (the
+// Sigma correlator's open windows): one opaque document per name, owned
+// and encoded by the package that keeps it.
+type StateDoc struct {
+	Name string
+	// Doc is stored and returned byte for byte; it may be empty, not nil.
+	Doc []byte
 }
 
 // BaselineDoc is the encoded behavioural baseline of one device. The store
@@ -332,7 +357,7 @@ func (b *Batch) Empty() bool {
 		len(b.Leases) == 0 && len(b.Checkpoints) == 0 && len(b.Alerts) == 0 &&
 		len(b.AlertSightings) == 0 && len(b.Baselines) == 0 && len(b.DeleteBaselines) == 0 &&
 		len(b.SBOMs) == 0 && len(b.Advisories) == 0 && len(b.KEV) == 0 && len(b.EPSS) == 0 && len(b.VEX) == 0 &&
-		len(b.Findings) == 0 && len(b.FindingsGone) == 0 && len(b.Rubric) == 0
+		len(b.Findings) == 0 && len(b.FindingsGone) == 0 && len(b.Rubric) == 0 && len(b.States) == 0
 }
 
 // DeviceQuery filters Devices. Zero values do not filter.

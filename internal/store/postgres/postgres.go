@@ -163,7 +163,8 @@ func (s *Store) Close() error {
 // checkpoints, alerts and alert sightings, then SBOMs, advisories, KEV,
 // EPSS and VEX (see software.go), then findings and findings gone (see
 // findings.go), then rubric answers, with the records they replace
-// appended to the history (see rubric.go). An invalid batch is rejected with store.ErrInvalidBatch
+// appended to the history (see rubric.go), then detector states (see
+// states.go). An invalid batch is rejected with store.ErrInvalidBatch
 // before anything is written; a sighting of a device or an alert, or a
 // finding gone, that does not exist fails with it too, and the
 // transaction is rolled back. An empty or nil batch is a no-op.
@@ -231,6 +232,9 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 	if err := writeRubric(ctx, tx, p.Rubric); err != nil {
 		return counts, err
 	}
+	if err := writeStates(ctx, tx, p.States); err != nil {
+		return counts, fmt.Errorf("states: %w", err)
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return counts, err
 	}
@@ -238,7 +242,7 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "alert_sightings", len(p.AlertSightings), "baselines", len(p.Baselines),
 		"deleted_baselines", len(p.DeleteBaselines), "sboms", len(p.SBOMs), "advisories", len(p.Advisories),
 		"kev", len(p.KEV), "epss", len(p.EPSS), "vex", len(p.VEX), "findings", len(p.Findings),
-		"findings_gone", len(p.FindingsGone), "rubric", len(p.Rubric), "duration", time.Since(start))
+		"findings_gone", len(p.FindingsGone), "rubric", len(p.Rubric), "states", len(p.States), "duration", time.Since(start))
 	return counts, nil
 }
 

@@ -166,7 +166,7 @@ func TestConcurrentOpen(t *testing.T) {
 	if err := stores[0].pool.QueryRow(t.Context(), `SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&applied); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := applied, 9; got != want {
+	if got, want := applied, 10; got != want {
 		t.Errorf("migrations recorded: got %d, want %d", got, want)
 	}
 }

@@ -215,7 +215,7 @@ func (s *Store) Close() error {
 // alerts and alert sightings, then SBOMs, advisories, KEV, EPSS and VEX
 // (see software.go), then findings and findings gone (see findings.go),
 // then rubric answers, after their replaced records are appended to the
-// history (see rubric.go).
+// history (see rubric.go), then detector states (see states.go).
 // An invalid batch is rejected with store.ErrInvalidBatch before anything
 // is written; a sighting of a device or an alert, or a finding gone, that
 // does not exist fails with it too, and the transaction is rolled back. An empty or nil batch is a no-op.
@@ -290,6 +290,9 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 	if err := w.rubric(ctx, p); err != nil {
 		return counts, err
 	}
+	if err := w.states(ctx, p); err != nil {
+		return counts, fmt.Errorf("states: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return counts, err
 	}
@@ -297,7 +300,7 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 		"leases", len(p.Leases), "checkpoints", len(p.Checkpoints), "alerts", len(p.Alerts), "alert_sightings", len(p.AlertSightings), "baselines", len(p.Baselines),
 		"deleted_baselines", len(p.DeleteBaselines), "sboms", len(p.SBOMs), "advisories", len(p.Advisories),
 		"kev", len(p.KEV), "epss", len(p.EPSS), "vex", len(p.VEX), "findings", len(p.Findings),
-		"findings_gone", len(p.FindingsGone), "rubric", len(p.Rubric), "duration", time.Since(start))
+		"findings_gone", len(p.FindingsGone), "rubric", len(p.Rubric), "states", len(p.States), "duration", time.Since(start))
 	return counts, nil
 }
 

@@ -85,7 +85,7 @@ func TestOpenSettings(t *testing.T) {
 	if err := s.r.QueryRowContext(ctx, `SELECT max(version_id) FROM goose_db_version`).Scan(&version); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := version, 10; got != want {
+	if got, want := version, 11; got != want {
 		t.Errorf("schema version: got %d, want %d", got, want)
 	}
 }

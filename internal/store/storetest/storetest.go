@@ -115,6 +115,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RubricsQuery", testRubricsQuery},
 		{"RubricConcurrent", testRubricConcurrent},
 		{"RubricInvalidBatch", testRubricInvalidBatch},
+		{"StateRoundTrip", testStateRoundTrip},
+		{"StateNotFound", testStateNotFound},
+		{"StateReplace", testStateReplace},
+		{"StateLastWins", testStateLastWins},
+		{"StateEmptyDoc", testStateEmptyDoc},
+		{"StateInvalid", testStateInvalid},
+		{"StateRollback", testStateRollback},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,9 +6,10 @@
 // an alert sighting updates (its count, first and last seen), software-risk
 // records as their key columns plus their documents, findings as their
 // filter and sort columns plus their documents, rubric answers as their
-// key columns plus a JSON object of the answers, batches
-// validated and reduced to one row per
-// primary key (the last occurrence wins), documents encoded in chunks.
+// key columns plus a JSON object of the answers, detector states as
+// their names plus their documents, batches validated and reduced to one
+// row per primary key (the last occurrence wins), documents encoded in
+// chunks.
 //
 // It owns encoding only: it must not talk to a database or hold state.
 package codec
@@ -159,6 +160,9 @@ type Plan struct {
 	// Rubric is the batch's rubric answers, encoded, the last occurrence
 	// of each key, sorted by (vulnerability, vendor, model).
 	Rubric []Rubric
+	// States are the batch's detector states, the last occurrence of each
+	// name, sorted by it; their documents are the batch's.
+	States []store.StateDoc
 
 	encoded *atomic.Int64 // counts encoded devices, for tests
 }
@@ -223,6 +227,7 @@ func Prepare(b *store.Batch) (*Plan, error) {
 	p.planSoftware()
 	p.planFindings()
 	p.planRubric()
+	p.States = lastByKey(slices.Clone(b.States), func(a, b store.StateDoc) int { return strings.Compare(a.Name, b.Name) })
 	return p, nil
 }
 
