@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigil-iomt/vigil/internal/attack"
 	"github.com/vigil-iomt/vigil/internal/ingest/cloudtrail"
 	"github.com/vigil-iomt/vigil/internal/sigma"
 )
@@ -484,4 +485,29 @@ func mapsEqual(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// TestTagsInBuiltinCatalog: every ATT&CK technique and D3FEND
+// countermeasure the rules name is in Vigil's built-in catalog, so that
+// alerts show their names even before any feed is imported (the catalog's
+// own test checks the catalog against the published files).
+func TestTagsInBuiltinCatalog(t *testing.T) {
+	catalog := attack.Builtin()
+	for _, f := range loadFiles(t) {
+		for _, r := range f.rules {
+			for _, tag := range r.Tags {
+				lt := strings.ToLower(tag)
+				switch {
+				case attackTag.MatchString(lt):
+					if _, ok := catalog.Technique(strings.ToUpper(lt[len("attack."):])); !ok {
+						t.Errorf("%s: %s is not in the built-in catalog", f.stem, tag)
+					}
+				case strings.HasPrefix(lt, "vigil.d3fend."):
+					if _, ok := catalog.Countermeasure(tag[len("vigil.d3fend."):]); !ok {
+						t.Errorf("%s: %s is not in the built-in catalog", f.stem, tag)
+					}
+				}
+			}
+		}
+	}
 }

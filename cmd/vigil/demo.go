@@ -32,7 +32,9 @@ func newDemoCommand(g *globals) *cobra.Command {
 		Long: `demo writes the Zeek logs of a synthetic hospital into a temporary folder — with the
 labelled attacks of --attacks after an attack-free three quarters of --hours — ingests them
 into a fresh SQLite database there (unless --db is given) with baselines learning for five
-sixths of the attack-free span, prints the alerts raised with their ATT&CK techniques,
+sixths of the attack-free span; then writes the CloudTrail of the device maker's cloud
+account over the same hours (with a takeover by a leaked key when there are attacks) and
+ingests it with Vigil's cloud rules; prints the alerts raised with their ATT&CK techniques,
 D3FEND countermeasures and evidence, and serves the API until interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -78,7 +80,30 @@ D3FEND countermeasures and evidence, and serves the API until interrupted.`,
 				return err
 			}
 			printSummary(out, sum, s.inv.Len())
-			if err := printDemoAlerts(ctx, out, s, truth); err != nil {
+
+			// The device maker's cloud account, attacked at the same time.
+			cloudOpts := simulate.CloudOptions{Seed: opts.Seed, Hours: opts.Hours, Start: opts.Start,
+				Attack: len(opts.Attacks) > 0, AttackAt: attackFree.Truncate(time.Hour)}
+			cloudDir := filepath.Join(tmp, "cloud")
+			fmt.Fprintf(out, "simulating the device maker's cloud account (AWS CloudTrail, %d hours) into %s\n", opts.Hours, cloudDir)
+			cloud, err := simulate.CloudRun(ctx, cloudDir, cloudOpts)
+			if err != nil {
+				return err
+			}
+			if s.cfg.Sigma.Placeholders == nil {
+				s.cfg.Sigma.Placeholders = map[string][]string{}
+			}
+			for k, v := range cloud.Placeholders {
+				if _, ok := s.cfg.Sigma.Placeholders[k]; !ok {
+					s.cfg.Sigma.Placeholders[k] = v
+				}
+			}
+			csum, err := ingestCloudTrail(ctx, s, []string{filepath.Join(cloudDir, simulate.CloudDir)}, nil)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "cloud files: %d  events read: %d  accepted: %d  rejected: %d\n", len(csum.Files), csum.Read, csum.Accepted, csum.Rejected)
+			if err := printDemoAlerts(ctx, out, s, truth, cloud); err != nil {
 				return err
 			}
 			return serve(ctx, s.cfg.Serve.Listen, s.store, newLogger(s.cfg.LogLevel, true), out)
@@ -95,7 +120,7 @@ D3FEND countermeasures and evidence, and serves the API until interrupted.`,
 
 // printDemoAlerts prints every alert, most severe first, with what it maps
 // to and its first evidence, then what the simulator says it did.
-func printDemoAlerts(ctx context.Context, w io.Writer, s *session, truth *simulate.Truth) error {
+func printDemoAlerts(ctx context.Context, w io.Writer, s *session, truth *simulate.Truth, cloud *simulate.CloudTruth) error {
 	alerts, err := s.store.Alerts(ctx, store.AlertQuery{})
 	if err != nil {
 		return err
@@ -140,6 +165,16 @@ func printDemoAlerts(ctx context.Context, w io.Writer, s *session, truth *simula
 		fmt.Fprintf(w, "\nwhat the simulator did (truth.json):\n")
 		for _, a := range truth.Attacks {
 			fmt.Fprintf(w, "  %-22s %s  %s\n", a.Name, a.Start.Format(time.RFC3339), a.Detail)
+		}
+	}
+	if a := cloud.Attack; a != nil {
+		fmt.Fprintf(w, "\nin the cloud (%s), with the leaked key %s from %s:\n", simulate.CloudTruthFile, a.Principal, a.SourceIP)
+		for _, st := range a.Steps {
+			events := "events"
+			if st.Events == 1 {
+				events = "event"
+			}
+			fmt.Fprintf(w, "  %-10s %s  %s (%d %s)\n", st.Technique, st.At.Format(time.RFC3339), st.Name, st.Events, events)
 		}
 	}
 	fmt.Fprintln(w)

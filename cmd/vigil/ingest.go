@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -77,28 +78,11 @@ Exit status: 0 when every event was accepted, 2 when some were rejected, 1 on er
 				return err
 			}
 			defer s.Close()
-			ctx := contextOf(cmd)
-			rules, notes, err := cloudRules(s.cfg)
-			for _, n := range notes {
-				s.log.Warn(n)
-			}
-			if err != nil {
-				return err
-			}
-			existing, err := s.store.Alerts(ctx, store.AlertQuery{})
-			if err != nil {
-				return err
-			}
 			var progress pipeline.Progress
 			if term.IsTerminal(int(os.Stderr.Fd())) {
 				progress = &progressBar{}
 			}
-			ing, err := pipeline.New(pipeline.Options{Store: s.store, Inventory: emptyInventory(), BatchSize: s.cfg.Ingest.BatchSize,
-				Logger: s.log, Progress: progress})
-			if err != nil {
-				return err
-			}
-			sum, err := ing.CloudTrail(ctx, args, pipeline.CloudTrailOptions{Rules: rules, Alerts: detect.New(existing)})
+			sum, err := ingestCloudTrail(contextOf(cmd), s, args, progress)
 			if sum != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "files: %d  events read: %d  accepted: %d  rejected: %d\n", len(sum.Files), sum.Read, sum.Accepted, sum.Rejected)
 				for _, e := range sum.Errors {
@@ -115,6 +99,28 @@ Exit status: 0 when every event was accepted, 2 when some were rejected, 1 on er
 		},
 	})
 	return cmd
+}
+
+// ingestCloudTrail ingests CloudTrail files or folders with the rules the
+// configuration gives, continuing the stored alerts.
+func ingestCloudTrail(ctx context.Context, s *session, paths []string, progress pipeline.Progress) (*pipeline.Summary, error) {
+	rules, notes, err := cloudRules(s.cfg)
+	for _, n := range notes {
+		s.log.Warn(n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	existing, err := s.store.Alerts(ctx, store.AlertQuery{})
+	if err != nil {
+		return nil, err
+	}
+	ing, err := pipeline.New(pipeline.Options{Store: s.store, Inventory: emptyInventory(), BatchSize: s.cfg.Ingest.BatchSize,
+		Logger: s.log, Progress: progress})
+	if err != nil {
+		return nil, err
+	}
+	return ing.CloudTrail(ctx, paths, pipeline.CloudTrailOptions{Rules: rules, Alerts: detect.New(existing)})
 }
 
 // emptyInventory is the inventory of an ingest that has no devices to

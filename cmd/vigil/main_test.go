@@ -327,7 +327,8 @@ func TestDemoServesTheInventory(t *testing.T) {
 			break
 		}
 	}
-	for _, want := range []string{"ATT&CK: T", "D3FEND: D3-", "event: conn ", "baseline: ", "what the simulator did"} {
+	for _, want := range []string{"ATT&CK: T", "D3FEND: D3-", "event: conn ", "baseline: ", "what the simulator did",
+		"AWS IoT Job Created for the Whole Fleet", "in the cloud (cloud-truth.json)"} {
 		if !strings.Contains(printed.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, printed.String())
 		}
@@ -591,6 +592,28 @@ func TestCloudTrailCommands(t *testing.T) {
 	}
 	if out, _, code := vigil(t, env, "--db", db, "ingest", "cloudtrail", logs); code != 0 || !strings.Contains(out, "events read: 0") {
 		t.Errorf("second ingest: exit %d: %s", code, out)
+	}
+}
+
+// TestSimulatedCloud: simulate --cloud writes a trail and the account's
+// placeholders; ingesting it with them raises the takeover's eight alerts
+// (internal/pipeline: TestCloudQuality checks which).
+func TestSimulatedCloud(t *testing.T) {
+	out := t.TempDir()
+	if stdout, stderr, code := vigil(t, nil, "simulate", "--out", out, "--devices", "30", "--hours", "24", "--attacks", "all", "--cloud"); code != 0 ||
+		!strings.Contains(stdout, "vigil-cloud.yaml") {
+		t.Fatalf("simulate --cloud: exit %d: %s %s", code, stdout, stderr)
+	}
+	db := "sqlite:" + filepath.Join(t.TempDir(), "vigil.db")
+	if stdout, stderr, code := vigil(t, nil, "--config", filepath.Join(out, "vigil-cloud.yaml"), "--db", db, "ingest", "cloudtrail",
+		filepath.Join(out, "cloudtrail")); code != 0 || !strings.Contains(stdout, "files: 24 ") || !strings.Contains(stdout, "rejected: 0") ||
+		strings.Contains(stderr, "left out") {
+		t.Fatalf("ingest cloudtrail: exit %d: %s %s", code, stdout, stderr)
+	}
+	alerts, _, _ := vigil(t, nil, "--db", db, "alerts", "list", "--format", "json")
+	var as []map[string]any
+	if err := json.Unmarshal([]byte(alerts), &as); err != nil || len(as) != 8 {
+		t.Fatalf("%d alerts after the simulated takeover (%v), want 8", len(as), err)
 	}
 }
 
