@@ -154,10 +154,11 @@ const (
 // delivery wrapper; any other top-level object is an event (one per line,
 // or concatenated). Shapes may follow each other in one stream.
 //
-// The Reader cuts each event's bytes with a string-aware bracket scanner
-// and then parses them with fastjson to check the event and take its
-// header fields; memory stays bounded by the largest event, whatever the
-// file size. A Reader is not safe for concurrent use.
+// The Reader cuts each event's bytes with a scan that checks the JSON
+// syntax as it goes (validate.go; a bracket scan finds the end of an
+// invalid or oversized event), then parses them with fastjson to check the
+// event and take its header fields; memory stays bounded by the largest
+// event, whatever the file size. A Reader is not safe for concurrent use.
 type Reader struct {
 	src  io.Reader
 	name string

@@ -88,21 +88,32 @@ func (copyWriter) baselines(ctx context.Context, tx pgx.Tx, bs []store.BaselineD
 // Baseline returns the baseline of the device deviceID, or
 // store.ErrNotFound.
 func (s *Store) Baseline(ctx context.Context, deviceID string) (store.BaselineDoc, error) {
-	if !codec.Storable(deviceID) {
-		return store.BaselineDoc{}, fmt.Errorf("postgres: baseline %q: %w", deviceID, store.ErrNotFound)
-	}
-	b := store.BaselineDoc{DeviceID: deviceID}
-	err := s.pool.QueryRow(ctx, `SELECT doc FROM baselines WHERE device_id = $1`, deviceID).Scan(&b.Doc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.BaselineDoc{}, fmt.Errorf("postgres: baseline %q: %w", deviceID, store.ErrNotFound)
-	}
+	doc, err := s.document(ctx, `SELECT doc FROM baselines WHERE device_id = $1`, deviceID)
 	if err != nil {
 		return store.BaselineDoc{}, fmt.Errorf("postgres: baseline %q: %w", deviceID, err)
 	}
-	if b.Doc == nil {
-		b.Doc = []byte{}
+	return store.BaselineDoc{DeviceID: deviceID, Doc: doc}, nil
+}
+
+// document reads the opaque document that query selects by key: a
+// missing row, or a key PostgreSQL cannot hold, is store.ErrNotFound; a
+// stored empty document is a non-nil empty slice.
+func (s *Store) document(ctx context.Context, query, key string) ([]byte, error) {
+	if !codec.Storable(key) {
+		return nil, store.ErrNotFound
 	}
-	return b, nil
+	var doc []byte
+	err := s.pool.QueryRow(ctx, query, key).Scan(&doc)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	if doc == nil {
+		doc = []byte{}
+	}
+	return doc, nil
 }
 
 // Baselines calls fn for every baseline, ordered by device ID, reading

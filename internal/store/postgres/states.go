@@ -2,13 +2,11 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/vigil-iomt/vigil/internal/store"
-	"github.com/vigil-iomt/vigil/internal/store/internal/codec"
 )
 
 // writeStates upserts the plan's detector states, one statement each:
@@ -28,19 +26,9 @@ func writeStates(ctx context.Context, tx pgx.Tx, states []store.StateDoc) error 
 // State returns the detector state stored under name, or
 // store.ErrNotFound.
 func (s *Store) State(ctx context.Context, name string) (store.StateDoc, error) {
-	if !codec.Storable(name) {
-		return store.StateDoc{}, fmt.Errorf("postgres: state %q: %w", name, store.ErrNotFound)
-	}
-	d := store.StateDoc{Name: name}
-	err := s.pool.QueryRow(ctx, `SELECT doc FROM detector_states WHERE name = $1`, name).Scan(&d.Doc)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return store.StateDoc{}, fmt.Errorf("postgres: state %q: %w", name, store.ErrNotFound)
-	}
+	doc, err := s.document(ctx, `SELECT doc FROM detector_states WHERE name = $1`, name)
 	if err != nil {
 		return store.StateDoc{}, fmt.Errorf("postgres: state %q: %w", name, err)
 	}
-	if d.Doc == nil {
-		d.Doc = []byte{}
-	}
-	return d, nil
+	return store.StateDoc{Name: name, Doc: doc}, nil
 }
