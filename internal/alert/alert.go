@@ -113,7 +113,9 @@ type Alert struct {
 	LastSeen  time.Time `json:"last_seen"`
 	Count     int64     `json:"count"`
 	// Status and History are triage state, changed by people (or by a
-	// policy), never by a detector re-firing.
+	// policy), never by a detector re-firing, with one exception: a
+	// resolved alert that occurs again (its count grows) is reopened by
+	// the store, with a history entry by "vigil".
 	Status  Status         `json:"status"`
 	History []StatusChange `json:"history"`
 }

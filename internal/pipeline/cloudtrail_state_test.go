@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/detect"
 	"github.com/vigil-iomt/vigil/internal/sigma"
 	"github.com/vigil-iomt/vigil/internal/store"
@@ -114,5 +116,62 @@ func TestCloudTrailStateSpansBatchesAndRuns(t *testing.T) {
 	}
 	if got := run(b); got["sigma:denied-burst"] != 1 || got["sigma:trail-stopped"] != 12 || len(got) != 2 {
 		t.Errorf("after the second file: alerts %v, want the burst completed across the runs", got)
+	}
+}
+
+// TestResolvedAlertReopens: an alert resolved by a person and seen again
+// in a later run is open again, with the reopening in its history.
+func TestResolvedAlertReopens(t *testing.T) {
+	rules, err := sigma.ParseAll([]byte(stateTestRules), "rules.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := sigma.Compile(rules, sigma.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, minutes ...int) string {
+		var events []string
+		for _, m := range minutes {
+			events = append(events, fmt.Sprintf(`{"eventTime":"2026-05-01T10:%02d:00Z","eventID":"%s-%d","eventName":"StopLogging",`+
+				`"recipientAccountId":"111122223333","userIdentity":{"arn":"arn:aws:iam::111122223333:user/a"}}`, m, name, m))
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(`{"Records":[`+strings.Join(events, ",")+`]}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	h := newHarness(t)
+	ctx := context.Background()
+	run := func(path string) alert.Alert {
+		t.Helper()
+		existing, err := h.store.Alerts(ctx, store.AlertQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ing, err := New(Options{Store: h.store, Inventory: emptyTestInventory(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ing.CloudTrail(ctx, []string{path},
+			CloudTrailOptions{Rules: detect.NewSigmaRules(engine, rules), Alerts: detect.New(existing)}); err != nil {
+			t.Fatal(err)
+		}
+		alerts, err := h.store.Alerts(ctx, store.AlertQuery{})
+		if err != nil || len(alerts) != 1 {
+			t.Fatalf("%d alerts (%v), want 1", len(alerts), err)
+		}
+		return alerts[0]
+	}
+	a := run(write("a.json", 0, 1, 2))
+	if err := h.store.SetAlertStatus(ctx, a.ID, alert.StatusChange{At: time.Now().UTC(), To: alert.Resolved, By: "analyst", Note: "trail restored"}); err != nil {
+		t.Fatal(err)
+	}
+	a = run(write("b.json", 30, 31))
+	last := a.History[len(a.History)-1]
+	if a.Status != alert.Open || a.Count != 5 || last.From != alert.Resolved || last.By != "vigil" || !strings.Contains(last.Note, "2 more") {
+		t.Errorf("after it occurred again: status %s, count %d, last history %+v; want open, 5, reopened by vigil after 2 more", a.Status, a.Count, last)
 	}
 }

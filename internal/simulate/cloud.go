@@ -258,8 +258,7 @@ func (c *cloudSim) hour(t time.Time) {
 	for i, who := range cloudEngineers {
 		eng := assumedRole("AWSReservedSSO_FleetEngineer_5f1c2a9d3e7b4c60", who, fmt.Sprintf("203.0.113.%d", 20+i), cloudBrowser, true)
 		if hr == 8 {
-			login := actor{id: eng.id, sourceIP: eng.sourceIP, userAgent: eng.userAgent}
-			ev := c.add(login, t.Add(r.within(30*time.Minute)), "signin.amazonaws.com", "ConsoleLogin", false, nil)
+			ev := c.add(eng, t.Add(r.within(30*time.Minute)), "signin.amazonaws.com", "ConsoleLogin", false, nil)
 			ev.EventType = "AwsConsoleSignIn"
 			ev.ResponseElements = map[string]any{"ConsoleLogin": "Success"}
 			ev.AdditionalEventData = map[string]any{"MFAUsed": "Yes", "MobileVersion": "No", "LoginTo": "https://console.aws.amazon.com/console/home"}

@@ -18,7 +18,8 @@
 //     context), leaves the store as it was.
 //   - Order: deletions (devices, with their baselines, then baselines),
 //     then whole devices, then baselines, then sightings, then leases,
-//     checkpoints, alerts and alert sightings, then SBOMs, advisories (with
+//     checkpoints, alerts and alert sightings (then the reopening of
+//     resolved alerts that occurred again), then SBOMs, advisories (with
 //     their aliases), KEV, EPSS and VEX records, then findings, findings
 //     gone and rubric answers, then detector states last; within a batch
 //     the last occurrence of a key wins.
@@ -41,10 +42,15 @@
 // last seen, which are not in the document), and its triage state, a
 // status column and a history table. Commit upserts alerts by ID,
 // replacing the occurrence fields of a stored alert but keeping its status
-// and history, which only SetAlertStatus changes: triage belongs to
-// people, and a detector re-firing must not undo it. An AlertSighting
-// updates only the count and times, which is what makes a detector
-// re-firing without new evidence cheap.
+// and history, which SetAlertStatus changes: triage belongs to people, and
+// a detector re-firing must not undo it. An AlertSighting updates only the
+// count and times, which is what makes a detector re-firing without new
+// evidence cheap. The one change of triage a commit makes is reopening:
+// an alert stored as resolved whose count the batch raises (by a whole
+// write or a sighting) occurred again, so the commit sets it open and
+// appends that change, by "vigil", to its history, in the same
+// transaction. Acknowledged, suppressed and open alerts are never
+// changed by a commit.
 //
 // A baseline is an opaque document, owned and encoded by the package that
 // learns it: the store keeps it by device ID, byte for byte, and never
@@ -238,14 +244,23 @@ type Batch struct {
 	// Alerts are upserted by ID. A new alert is stored with its Status and
 	// History; a stored one gets its occurrence fields (everything but
 	// Status and History) replaced and keeps its status and history, which
-	// only SetAlertStatus changes. Two alerts may not share a DedupKey: an
-	// alert whose key another stored alert holds fails the commit.
+	// SetAlertStatus changes, except for reopening: a stored alert whose
+	// status is resolved and whose final Count in the batch (its
+	// sighting's, when AlertSightings names it too) is greater than the
+	// stored one is set open, and its history gets a change from resolved
+	// to open, By "vigil", At the time of the commit, whose Note says how
+	// many more occurrences there were and the last one's time (the
+	// batch's LastSeen of it). Open, acknowledged and suppressed alerts,
+	// and resolved ones whose count does not grow, keep their status. Two
+	// alerts may not share a DedupKey: an alert whose key another stored
+	// alert holds fails the commit.
 	Alerts []alert.Alert
 	// AlertSightings record more occurrences of stored alerts without
 	// rewriting them: their Count, FirstSeen and LastSeen. They apply
 	// after Alerts. Each must name an alert that exists once those are
 	// applied, or Commit fails with ErrInvalidBatch and writes nothing. Of
-	// several sightings of one alert, the last wins whole.
+	// several sightings of one alert, the last wins whole. A sighting
+	// raising the count of a resolved alert reopens it, as Alerts says.
 	AlertSightings []AlertSighting
 	// Baselines are inserted or replaced by DeviceID, after Devices. The
 	// device need not exist, but a baseline may not be written by a batch
@@ -339,8 +354,9 @@ type Sighting struct {
 
 // AlertSighting records more occurrences of a stored alert without
 // rewriting it: its count and first/last seen. The alert's other fields,
-// its status and its history are left as they are; applying a sighting
-// whose values are already stored changes nothing.
+// its status and its history are left as they are, but for a resolved
+// alert whose count it raises, which is reopened (see Batch.Alerts);
+// applying a sighting whose values are already stored changes nothing.
 type AlertSighting struct {
 	ID string
 	// Count is the alert's new total count, not an increment.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -240,17 +241,32 @@ func (s *Store) SetAlertStatus(ctx context.Context, id string, change alert.Stat
 		return fmt.Errorf("postgres: set alert %q status: begin: %w", id, err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	if err := setStatus(ctx, tx, id, change); err != nil {
+		return fmt.Errorf("postgres: set alert %q status: %w", id, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: set alert %q status: %w", id, err)
+	}
+	return nil
+}
+
+// setStatus sets the status of the alert id to change.To and appends
+// change, its From set to the status it replaces, to the alert's history
+// as its next change, in tx, locking the alert's row first (a no-op when
+// tx holds it already). It fails with store.ErrNotFound when the alert
+// does not exist. The caller validates change.
+func setStatus(ctx context.Context, tx pgx.Tx, id string, change alert.StatusChange) error {
 	var from string
-	err = tx.QueryRow(ctx, `SELECT status FROM alerts WHERE id = $1 FOR UPDATE`, id).Scan(&from)
+	err := tx.QueryRow(ctx, `SELECT status FROM alerts WHERE id = $1 FOR UPDATE`, id).Scan(&from)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("postgres: set alert %q status: %w", id, store.ErrNotFound)
+		return store.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("postgres: set alert %q status: %w", id, err)
+		return err
 	}
 	var seq int64
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq) + 1, 0) FROM alert_status_history WHERE alert_id = $1`, id).Scan(&seq); err != nil {
-		return fmt.Errorf("postgres: set alert %q status: history: %w", id, err)
+		return fmt.Errorf("history: %w", err)
 	}
 	change.From = alert.Status(from)
 	h := codec.EncodeStatusChange(id, seq, change)
@@ -258,11 +274,52 @@ func (s *Store) SetAlertStatus(ctx context.Context, id string, change alert.Stat
 	b.Queue(`UPDATE alerts SET status = $1 WHERE id = $2`, h.To, id)
 	b.Queue(`INSERT INTO alert_status_history (`+historyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 		h.AlertID, h.Seq, h.At, h.From, h.To, h.By, h.Note)
-	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
-		return fmt.Errorf("postgres: set alert %q status: %w", id, err)
+	return tx.SendBatch(ctx, &b).Close()
+}
+
+// lockAlerts locks the stored rows of the batch's alerts, in ID order,
+// before anything is written, and returns the stored count of those
+// whose status is resolved. Every row the commit then updates is one it
+// holds, and rows are only ever locked in ID order (the writes that
+// follow are sorted too), so concurrent commits wait for each other
+// instead of deadlocking; a concurrent SetAlertStatus waits too, then
+// finds the alerts as the commit left them (reopened, say).
+func lockAlerts(ctx context.Context, tx pgx.Tx, occ []codec.Occurrence) (map[string]int64, error) {
+	if len(occ) == 0 {
+		return nil, nil
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: set alert %q status: %w", id, err)
+	ids := make([]string, len(occ))
+	for i, o := range occ {
+		ids[i] = o.ID
+	}
+	rows, err := tx.Query(ctx, `SELECT id, status, count FROM alerts WHERE id = ANY($1::text[])
+		ORDER BY id FOR UPDATE`, ids)
+	if err != nil {
+		return nil, err
+	}
+	resolved := map[string]int64{}
+	var (
+		id, status string
+		count      int64
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &status, &count}, func() error {
+		if status == string(alert.Resolved) {
+			resolved[id] = count
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return resolved, nil
+}
+
+// reopenAlerts reopens the resolved alerts that occurred again (see
+// codec.Reopens), after the batch's alerts and sightings are written.
+func reopenAlerts(ctx context.Context, tx pgx.Tx, occ []codec.Occurrence, resolved map[string]int64) error {
+	for _, r := range codec.Reopens(occ, resolved, time.Now().UTC()) {
+		if err := setStatus(ctx, tx, r.ID, r.Change); err != nil {
+			return fmt.Errorf("alert %q: %w", r.ID, err)
+		}
 	}
 	return nil
 }

@@ -160,7 +160,10 @@ func (s *Store) Close() error {
 // may take over the key of a device the same batch deletes; the devices'
 // address rows and baselines go with them), then whole devices, encoded
 // and written a chunk at a time, then baselines, then sightings, leases,
-// checkpoints, alerts and alert sightings, then SBOMs, advisories, KEV,
+// checkpoints, alerts and alert sightings (their stored rows locked in ID
+// order first, so that concurrent commits wait rather than deadlock, and
+// the resolved ones read, so that those that occurred again are reopened
+// after, see alerts.go), then SBOMs, advisories, KEV,
 // EPSS and VEX (see software.go), then findings and findings gone (see
 // findings.go), then rubric answers, with the records they replace
 // appended to the history (see rubric.go), then detector states (see
@@ -217,11 +220,19 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 	if err := writeCheckpoints(ctx, tx, p.Checkpoints); err != nil {
 		return counts, err
 	}
+	occ := p.Occurrences()
+	resolved, err := lockAlerts(ctx, tx, occ)
+	if err != nil {
+		return counts, fmt.Errorf("alerts: lock: %w", err)
+	}
 	if err := writeAlerts(ctx, tx, p.Alerts); err != nil {
 		return counts, err
 	}
 	if err := writeAlertSightings(ctx, tx, p.AlertSightings); err != nil {
 		return counts, err
+	}
+	if err := reopenAlerts(ctx, tx, occ, resolved); err != nil {
+		return counts, fmt.Errorf("alerts: reopen: %w", err)
 	}
 	if counts, err = s.writeSoftware(ctx, tx, p); err != nil {
 		return counts, err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/store"
@@ -235,28 +236,83 @@ func (s *Store) SetAlertStatus(ctx context.Context, id string, change alert.Stat
 		return fmt.Errorf("sqlite: set alert %q status: begin: %w", id, err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	if err := setStatus(ctx, tx, id, change); err != nil {
+		return fmt.Errorf("sqlite: set alert %q status: %w", id, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: set alert %q status: %w", id, err)
+	}
+	return nil
+}
+
+// setStatus sets the status of the alert id to change.To and appends
+// change, its From set to the status it replaces, to the alert's history
+// as its next change, in tx. It fails with store.ErrNotFound when the
+// alert does not exist. The caller validates change; that tx is on the
+// writer connection makes the read and the writes one step.
+func setStatus(ctx context.Context, tx *sql.Tx, id string, change alert.StatusChange) error {
 	var (
 		from string
 		seq  int64
 	)
-	err = tx.QueryRowContext(ctx, `SELECT a.status, COALESCE((SELECT MAX(seq) + 1 FROM alert_status_history
+	err := tx.QueryRowContext(ctx, `SELECT a.status, COALESCE((SELECT MAX(seq) + 1 FROM alert_status_history
 		WHERE alert_id = a.id), 0) FROM alerts a WHERE a.id = ?`, id).Scan(&from, &seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sqlite: set alert %q status: %w", id, store.ErrNotFound)
+		return store.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: set alert %q status: %w", id, err)
+		return err
 	}
 	change.From = alert.Status(from)
 	h := codec.EncodeStatusChange(id, seq, change)
 	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = ? WHERE id = ?`, h.To, id); err != nil {
-		return fmt.Errorf("sqlite: set alert %q status: %w", id, err)
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, insertHistory.sql(1), h.AlertID, h.Seq, h.At, h.From, h.To, h.By, h.Note); err != nil {
-		return fmt.Errorf("sqlite: set alert %q status: history: %w", id, err)
+		return fmt.Errorf("history: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: set alert %q status: %w", id, err)
+	return nil
+}
+
+// maxResolvedIDs bounds the IDs of one query of resolvedAlerts.
+const maxResolvedIDs = 500
+
+// resolvedAlerts returns the stored count of each alert of occ stored
+// with status resolved, by ID, a chunk of IDs per query. It runs before
+// the batch's alerts are written: what it reads is what the batch finds.
+func (w *writer) resolvedAlerts(ctx context.Context, occ []codec.Occurrence) (map[string]int64, error) {
+	if len(occ) == 0 {
+		return nil, nil
+	}
+	resolved := map[string]int64{}
+	for lo := 0; lo < len(occ); lo += maxResolvedIDs {
+		hi := min(lo+maxResolvedIDs, len(occ))
+		args := make([]any, 0, hi-lo+1)
+		args = append(args, string(alert.Resolved))
+		for _, o := range occ[lo:hi] {
+			args = append(args, o.ID)
+		}
+		rows, err := scanAll(ctx, w.tx, `SELECT id, count FROM alerts WHERE status = ? AND id IN (?`+
+			strings.Repeat(",?", hi-lo-1)+`)`, args, func(rows *sql.Rows, r *codec.Occurrence) error {
+			return rows.Scan(&r.ID, &r.Count)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			resolved[r.ID] = r.Count
+		}
+	}
+	return resolved, nil
+}
+
+// reopen reopens the resolved alerts that occurred again (see
+// codec.Reopens), after the batch's alerts and sightings are written.
+func (w *writer) reopen(ctx context.Context, occ []codec.Occurrence, resolved map[string]int64) error {
+	for _, r := range codec.Reopens(occ, resolved, time.Now().UTC()) {
+		if err := setStatus(ctx, w.tx, r.ID, r.Change); err != nil {
+			return fmt.Errorf("alert %q: %w", r.ID, err)
+		}
 	}
 	return nil
 }

@@ -212,7 +212,9 @@ func (s *Store) Close() error {
 // same batch deletes; the devices' address rows and baselines go with
 // them), then whole devices, encoded and written a chunk at a time, then
 // baselines, one row per statement, then sightings, leases, checkpoints,
-// alerts and alert sightings, then SBOMs, advisories, KEV, EPSS and VEX
+// alerts and alert sightings (the stored status and count of their alerts
+// read first, so that the resolved ones that occurred again are reopened
+// after, see alerts.go), then SBOMs, advisories, KEV, EPSS and VEX
 // (see software.go), then findings and findings gone (see findings.go),
 // then rubric answers, after their replaced records are appended to the
 // history (see rubric.go), then detector states (see states.go).
@@ -275,11 +277,19 @@ func (s *Store) commit(ctx context.Context, b *store.Batch) (counts store.Import
 	}, nil); err != nil {
 		return counts, fmt.Errorf("checkpoints: %w", err)
 	}
+	occ := p.Occurrences()
+	resolved, err := w.resolvedAlerts(ctx, occ)
+	if err != nil {
+		return counts, fmt.Errorf("alerts: resolved: %w", err)
+	}
 	if err := w.alerts(ctx, p); err != nil {
 		return counts, fmt.Errorf("alerts: %w", err)
 	}
 	if err := w.alertSightings(ctx, p); err != nil {
 		return counts, fmt.Errorf("alert sightings: %w", err)
+	}
+	if err := w.reopen(ctx, occ, resolved); err != nil {
+		return counts, fmt.Errorf("alerts: reopen: %w", err)
 	}
 	if counts, err = w.software(ctx, p); err != nil {
 		return counts, err

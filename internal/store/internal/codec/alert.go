@@ -223,3 +223,69 @@ func JoinLegacyAlertDoc(s StoredAlert) (string, error) {
 	}
 	return string(out), nil
 }
+
+// ReopenedBy is who the history says reopened a resolved alert that
+// occurred again: the store itself.
+const ReopenedBy = "vigil"
+
+// Occurrence is the count and last seen an alert has once a batch is
+// applied: its whole write's, or its sighting's, which applies after.
+type Occurrence struct {
+	ID              string
+	Count, LastSeen int64
+}
+
+// Occurrences returns the final count and last seen of every alert the
+// plan writes whole or sights, sorted by ID: of an alert both written and
+// sighted, the sighting's, which applies last.
+func (p *Plan) Occurrences() []Occurrence {
+	as, ss := p.Alerts, p.AlertSightings
+	out := make([]Occurrence, 0, len(as)+len(ss))
+	i, j := 0, 0
+	for i < len(as) || j < len(ss) {
+		switch {
+		case j == len(ss) || i < len(as) && as[i].ID < ss[j].ID:
+			out = append(out, Occurrence{ID: as[i].ID, Count: as[i].Count, LastSeen: as[i].LastSeen})
+			i++
+		default:
+			if i < len(as) && as[i].ID == ss[j].ID {
+				i++ // the sighting applies after the whole write
+			}
+			out = append(out, Occurrence{ID: ss[j].ID, Count: ss[j].Count, LastSeen: ss[j].LastSeen})
+			j++
+		}
+	}
+	return out
+}
+
+// Reopen is a resolved alert a commit reopens, with the status change to
+// record.
+type Reopen struct {
+	ID     string
+	Change alert.StatusChange
+}
+
+// Reopens returns the alerts of occ (see Plan.Occurrences) to reopen,
+// sorted by ID, given resolved, the stored count of each of them stored
+// with status resolved before the batch is applied: those whose final
+// count is greater than the stored one. Each change goes from resolved
+// to open, by ReopenedBy, at at, with a note saying how many more
+// occurrences there were and when the last was.
+func Reopens(occ []Occurrence, resolved map[string]int64, at time.Time) []Reopen {
+	if len(resolved) == 0 {
+		return nil
+	}
+	var out []Reopen
+	for _, o := range occ {
+		stored, ok := resolved[o.ID]
+		if !ok || o.Count <= stored {
+			continue
+		}
+		out = append(out, Reopen{ID: o.ID, Change: alert.StatusChange{
+			At: at, From: alert.Resolved, To: alert.Open, By: ReopenedBy,
+			Note: fmt.Sprintf("occurred again: %d more occurrence(s), the last at %s",
+				o.Count-stored, Time(o.LastSeen).UTC().Format(time.RFC3339)),
+		}})
+	}
+	return out
+}

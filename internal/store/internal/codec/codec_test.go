@@ -327,3 +327,47 @@ func TestLegacyAlertDoc(t *testing.T) {
 		t.Error("SplitLegacyAlertDoc of a broken document succeeded")
 	}
 }
+
+func TestOccurrencesAndReopens(t *testing.T) {
+	t0 := time.Date(2025, 3, 14, 9, 26, 53, 589793238, time.UTC)
+	a := func(id string, count int64, last time.Time) alert.Alert {
+		return alert.Alert{ID: id, DedupKey: id, Severity: alert.Low, Status: alert.Open, Count: count, FirstSeen: t0, LastSeen: last}
+	}
+	b := &store.Batch{
+		Alerts: []alert.Alert{a("b", 5, t0), a("a", 9, t0), a("d", 2, t0.Add(time.Hour)), a("b", 6, t0.Add(time.Minute))},
+		AlertSightings: []store.AlertSighting{
+			{ID: "b", Count: 3, FirstSeen: t0, LastSeen: t0.Add(2 * time.Hour)},
+			{ID: "c", Count: 7, FirstSeen: t0, LastSeen: t0.Add(3 * time.Hour)},
+			{ID: "e", Count: 1, FirstSeen: t0, LastSeen: t0},
+		},
+	}
+	p, err := Prepare(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	occ := p.Occurrences()
+	want := []Occurrence{
+		{ID: "a", Count: 9, LastSeen: Nanos(t0)},
+		{ID: "b", Count: 3, LastSeen: Nanos(t0.Add(2 * time.Hour))}, // the sighting applies last
+		{ID: "c", Count: 7, LastSeen: Nanos(t0.Add(3 * time.Hour))},
+		{ID: "d", Count: 2, LastSeen: Nanos(t0.Add(time.Hour))},
+		{ID: "e", Count: 1, LastSeen: Nanos(t0)},
+	}
+	if !reflect.DeepEqual(occ, want) {
+		t.Fatalf("Occurrences:\n got %+v\nwant %+v", occ, want)
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	got := Reopens(occ, map[string]int64{"a": 8, "b": 3, "c": 2, "e": 1, "x": 0}, at)
+	wantR := []Reopen{
+		{ID: "a", Change: alert.StatusChange{At: at, From: alert.Resolved, To: alert.Open, By: "vigil",
+			Note: "occurred again: 1 more occurrence(s), the last at 2025-03-14T09:26:53Z"}},
+		{ID: "c", Change: alert.StatusChange{At: at, From: alert.Resolved, To: alert.Open, By: "vigil",
+			Note: "occurred again: 5 more occurrence(s), the last at 2025-03-14T12:26:53Z"}},
+	}
+	if !reflect.DeepEqual(got, wantR) {
+		t.Errorf("Reopens:\n got %+v\nwant %+v", got, wantR)
+	}
+	if got := Reopens(occ, nil, at); got != nil {
+		t.Errorf("Reopens without resolved alerts: %+v, want nil", got)
+	}
+}
