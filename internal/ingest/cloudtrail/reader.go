@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/vigil-iomt/vigil/internal/ingest/source"
 )
 
 // Position locates an event in its source.
@@ -160,20 +162,13 @@ const (
 // event and take its header fields; memory stays bounded by the largest
 // event, whatever the file size. A Reader is not safe for concurrent use.
 type Reader struct {
-	src  io.Reader
 	name string
 	opts Options
 	max  int
 
-	// buf[r:w] is held; p is the scan position; base is the stream
-	// offset of buf[0].
-	buf     []byte
-	r, p    int
-	w       int
-	base    int64
-	eof     bool
-	rerr    error
-	empties int
+	// win.Buf[win.R:win.W] is held; p is the scan position in win.Buf.
+	win source.Window
+	p   int
 
 	st       state
 	wrapper  bool // the current array is a Records wrapper
@@ -192,7 +187,7 @@ type Reader struct {
 // NewReader returns a Reader of r (decompressed content, e.g. a
 // source.File); name is the file name used in positions and errors.
 func NewReader(r io.Reader, name string, opts Options) *Reader {
-	return &Reader{src: r, name: name, opts: opts, max: MaxEventSize, buf: make([]byte, initialBufSize)}
+	return &Reader{win: source.NewWindow(r, initialBufSize), name: name, opts: opts, max: MaxEventSize}
 }
 
 // Offset returns the decompressed offset just past the last event Next
@@ -215,8 +210,8 @@ func (r *Reader) Next() (Event, error) {
 	for {
 		c, ok := r.skipSpace()
 		if !ok {
-			if r.rerr != nil {
-				return r.fatal(r.here(), r.rerr)
+			if r.win.Err != nil {
+				return r.fatal(r.here(), r.win.Err)
 			}
 			if r.st != stTop {
 				return r.fatal(r.here(), ErrTruncated)
@@ -276,15 +271,15 @@ func (r *Reader) Next() (Event, error) {
 			return r.fatal(r.here(), fmt.Errorf("%w: %q between events, want ',' or ']'", ErrSyntax, c))
 		case stWrapperEnd:
 			// The rest of the wrapper object: more keys, then '}'.
-			r.r = r.p
+			r.win.R = r.p
 			_, res := r.scanFrom(1, false, false, false, true)
 			if res == scanEOF {
-				if r.rerr != nil {
-					return r.fatal(r.here(), r.rerr)
+				if r.win.Err != nil {
+					return r.fatal(r.here(), r.win.Err)
 				}
 				return r.fatal(r.here(), ErrTruncated)
 			}
-			r.r = r.p
+			r.win.R = r.p
 			r.st = stTop
 		}
 	}
@@ -301,7 +296,7 @@ func (r *Reader) closeArray() {
 
 // here is the position of the scan point, for fatal errors.
 func (r *Reader) here() Position {
-	return Position{File: r.name, Offset: r.base + int64(r.p), Index: r.index}
+	return Position{File: r.name, Offset: r.win.Base + int64(r.p), Index: r.index}
 }
 
 func (r *Reader) fatal(pos Position, err error) (Event, error) {
@@ -311,7 +306,7 @@ func (r *Reader) fatal(pos Position, err error) (Event, error) {
 
 // atEOF finishes a stream that ended cleanly.
 func (r *Reader) atEOF() (Event, error) {
-	end := r.base + int64(r.p)
+	end := r.win.Base + int64(r.p)
 	if r.opts.StartOffset > end {
 		return r.fatal(r.here(), fmt.Errorf("%w: stream ends at offset %d, before %d", ErrResumeMismatch, end, r.opts.StartOffset))
 	}
@@ -320,7 +315,7 @@ func (r *Reader) atEOF() (Event, error) {
 	}
 	r.resumed = true
 	r.off = end
-	r.r = r.p
+	r.win.R = r.p
 	return Event{}, io.EOF
 }
 
@@ -345,10 +340,10 @@ func (r *Reader) begin(start int64) (skip bool, err error) {
 // value reads the event whose first byte is at r.p. top says it is a
 // top-level value (one event per line or concatenated).
 func (r *Reader) value(top bool) (Event, error) {
-	r.r = r.p
-	start := r.base + int64(r.p)
+	r.win.R = r.p
+	start := r.win.Base + int64(r.p)
 	lines := top && r.lineMode
-	c := r.buf[r.p]
+	c := r.win.Buf[r.p]
 	var res scanResult
 	var multiline bool
 	var bad error // the syntax error of a value scanValid read
@@ -370,8 +365,8 @@ func (r *Reader) value(top bool) (Event, error) {
 	}
 	switch res {
 	case scanEOF:
-		if r.rerr != nil {
-			return r.fatal(Position{File: r.name, Offset: start, Index: r.index}, r.rerr)
+		if r.win.Err != nil {
+			return r.fatal(Position{File: r.name, Offset: start, Index: r.index}, r.win.Err)
 		}
 		return r.fatal(Position{File: r.name, Offset: start, Index: r.index}, ErrTruncated)
 	case scanBrokenLine:
@@ -379,22 +374,22 @@ func (r *Reader) value(top bool) (Event, error) {
 	case scanTooLarge:
 		return r.record(start, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, r.max))
 	}
-	raw := r.buf[r.r:r.p]
+	raw := r.win.Buf[r.win.R:r.p]
 	skip, err := r.begin(start)
 	if err != nil {
 		return Event{}, err
 	}
 	if skip {
 		r.index++
-		r.off = r.base + int64(r.p)
-		r.r = r.p
+		r.off = r.win.Base + int64(r.p)
+		r.win.R = r.p
 		return Event{}, errSkip
 	}
 	ev, perr := r.parse(raw, validated, bad)
 	ev.Pos = Position{File: r.name, Offset: start, Index: r.index}
 	r.index++
-	r.off = r.base + int64(r.p)
-	r.r = r.p
+	r.off = r.win.Base + int64(r.p)
+	r.win.R = r.p
 	if perr != nil {
 		return ev, &RecordError{Pos: ev.Pos, Err: perr}
 	}
@@ -410,8 +405,8 @@ func (r *Reader) record(start int64, err error) (Event, error) {
 	}
 	pos := Position{File: r.name, Offset: start, Index: r.index}
 	r.index++
-	r.off = r.base + int64(r.p)
-	r.r = r.p
+	r.off = r.win.Base + int64(r.p)
+	r.win.R = r.p
 	if skip {
 		return Event{}, errSkip
 	}
@@ -421,20 +416,20 @@ func (r *Reader) record(start int64, err error) (Event, error) {
 // garbageLine consumes a top-level line that does not start a JSON object
 // or array, up to and including its newline, as one bad event.
 func (r *Reader) garbageLine() (Event, error) {
-	r.r = r.p
-	start := r.base + int64(r.p)
-	c := r.buf[r.p]
+	r.win.R = r.p
+	start := r.win.Base + int64(r.p)
+	c := r.win.Buf[r.p]
 	for {
-		if i := bytes.IndexByte(r.buf[r.p:r.w], '\n'); i >= 0 {
+		if i := bytes.IndexByte(r.win.Buf[r.p:r.win.W], '\n'); i >= 0 {
 			r.p += i + 1
 			break
 		}
-		r.p = r.w
-		if r.eof || r.rerr != nil {
+		r.p = r.win.W
+		if r.win.EOF || r.win.Err != nil {
 			break
 		}
-		r.r = r.p // never buffer a garbage line
-		r.fill()
+		r.win.R = r.p // never buffer a garbage line
+		r.p -= r.win.Fill(r.max + 2*initialBufSize)
 	}
 	return r.record(start, fmt.Errorf("%w: line starts with %q, want '{' or '['", ErrBadJSON, c))
 }
@@ -444,18 +439,18 @@ func (r *Reader) garbageLine() (Event, error) {
 // the start of the stream is skipped too.
 func (r *Reader) skipSpace() (byte, bool) {
 	for {
-		for r.p < r.w {
-			switch c := r.buf[r.p]; c {
+		for r.p < r.win.W {
+			switch c := r.win.Buf[r.p]; c {
 			case ' ', '\t', '\n', '\r':
 				r.p++
 			case 0xEF:
-				if r.base+int64(r.p) != 0 {
+				if r.win.Base+int64(r.p) != 0 {
 					return c, true
 				}
-				if r.w-r.p < 3 && !r.eof && r.rerr == nil {
+				if r.win.W-r.p < 3 && !r.win.EOF && r.win.Err == nil {
 					goto more
 				}
-				if r.w-r.p >= 3 && r.buf[r.p+1] == 0xBB && r.buf[r.p+2] == 0xBF {
+				if r.win.W-r.p >= 3 && r.win.Buf[r.p+1] == 0xBB && r.win.Buf[r.p+2] == 0xBF {
 					r.p += 3
 					continue
 				}
@@ -465,11 +460,11 @@ func (r *Reader) skipSpace() (byte, bool) {
 			}
 		}
 	more:
-		if r.eof || r.rerr != nil {
+		if r.win.EOF || r.win.Err != nil {
 			return 0, false
 		}
-		r.r = r.p
-		r.fill()
+		r.win.R = r.p
+		r.p -= r.win.Fill(r.max + 2*initialBufSize)
 	}
 }
 
@@ -477,11 +472,11 @@ func (r *Reader) skipSpace() (byte, bool) {
 // `{"Records":[` (with any spaces) when the object is a Records wrapper,
 // else 0.
 func (r *Reader) wrapperPrefix() int {
-	r.r = r.p
-	for r.w-r.p < wrapperLookahead && !r.eof && r.rerr == nil {
-		r.fill()
+	r.win.R = r.p
+	for r.win.W-r.p < wrapperLookahead && !r.win.EOF && r.win.Err == nil {
+		r.p -= r.win.Fill(r.max + 2*initialBufSize)
 	}
-	b := r.buf[r.p:r.w]
+	b := r.win.Buf[r.p:r.win.W]
 	i := 1
 	ws := func() {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
@@ -518,7 +513,7 @@ const (
 // scan moves r.p past the end of a JSON value whose opening is already
 // consumed: depth open brackets, inside a string or not. It tracks only
 // strings and brackets; the value's validity is checked later. With lines
-// set, a newline inside the value ends it as broken. Bytes from r.r are
+// set, a newline inside the value ends it as broken. Bytes from r.win.R are
 // kept in buf unless the value exceeds max (or discard is set), in which
 // case they are dropped as the scan goes. multiline reports a newline
 // outside strings.
@@ -530,9 +525,9 @@ func (r *Reader) scan(depth int, inStr, lines bool) (multiline bool, res scanRes
 // r.p is escaped (it follows a backslash in a string). With discard set
 // the value's bytes are dropped as the scan goes, and it is too large.
 func (r *Reader) scanFrom(depth int, inStr, esc, lines, discard bool) (multiline bool, res scanResult) {
-	start := r.base + int64(r.r)
+	start := r.win.Base + int64(r.win.R)
 	for {
-		buf := r.buf[:r.w]
+		buf := r.win.Buf[:r.win.W]
 		p := r.p
 		// Inside strings the scan jumps with IndexByte from one '"' or '\\'
 		// (or, with lines, '\n') to the next; the next position of each is
@@ -603,21 +598,21 @@ func (r *Reader) scanFrom(depth int, inStr, esc, lines, discard bool) (multiline
 			p++
 		}
 		r.p = p
-		if r.eof || r.rerr != nil {
+		if r.win.EOF || r.win.Err != nil {
 			return multiline, scanEOF
 		}
-		if !discard && r.base+int64(r.p)-start > int64(r.max) {
+		if !discard && r.win.Base+int64(r.p)-start > int64(r.max) {
 			discard = true
 		}
 		if discard {
-			r.r = r.p
+			r.win.R = r.p
 		}
-		r.fill()
+		r.p -= r.win.Fill(r.max + 2*initialBufSize)
 	}
 }
 
 func (r *Reader) sizeCheck(start int64, discard bool) scanResult {
-	if discard || r.base+int64(r.p)-start > int64(r.max) {
+	if discard || r.win.Base+int64(r.p)-start > int64(r.max) {
 		return scanTooLarge
 	}
 	return scanOK
@@ -626,30 +621,30 @@ func (r *Reader) sizeCheck(start int64, discard bool) scanResult {
 // scanScalar moves r.p past a number, literal or garbage token: up to the
 // next space, ',', ']' or '}'.
 func (r *Reader) scanScalar() scanResult {
-	start := r.base + int64(r.r)
+	start := r.win.Base + int64(r.win.R)
 	large := false
 	r.p++ // the first byte is part of the token, whatever it is
 	for {
-		for r.p < r.w {
-			switch r.buf[r.p] {
+		for r.p < r.win.W {
+			switch r.win.Buf[r.p] {
 			case ' ', '\t', '\n', '\r', ',', ']', '}':
 				return r.sizeCheck(start, large)
 			}
 			r.p++
 		}
-		if r.eof || r.rerr != nil {
-			if r.rerr == nil {
+		if r.win.EOF || r.win.Err != nil {
+			if r.win.Err == nil {
 				return r.sizeCheck(start, large)
 			}
 			return scanEOF
 		}
-		if r.base+int64(r.p)-start > int64(r.max) {
+		if r.win.Base+int64(r.p)-start > int64(r.max) {
 			large = true
 		}
 		if large {
-			r.r = r.p
+			r.win.R = r.p
 		}
-		r.fill()
+		r.p -= r.win.Fill(r.max + 2*initialBufSize)
 	}
 }
 
@@ -776,46 +771,3 @@ func truncate(b []byte, n int) string {
 // errSkip is an internal signal: an event before Options.StartOffset was
 // skipped.
 var errSkip = errors.New("skipped")
-
-// fill reads more input into buf, keeping buf[r.r:] and compacting or
-// growing buf as needed.
-func (r *Reader) fill() {
-	if r.r > 0 && (r.w == len(r.buf) || r.r >= len(r.buf)/2) {
-		n := copy(r.buf, r.buf[r.r:r.w])
-		r.base += int64(r.r)
-		r.p -= r.r
-		r.w = n
-		r.r = 0
-	}
-	if r.w == len(r.buf) {
-		size := 2 * len(r.buf)
-		if limit := r.max + 2*initialBufSize; size > limit {
-			size = limit
-		}
-		if size <= len(r.buf) {
-			size = len(r.buf) + initialBufSize
-		}
-		nb := make([]byte, size)
-		copy(nb, r.buf[:r.w])
-		r.buf = nb
-	}
-	n, err := r.src.Read(r.buf[r.w:])
-	if n < 0 || n > len(r.buf)-r.w {
-		r.rerr = errors.New("invalid read count")
-		return
-	}
-	r.w += n
-	switch {
-	case err == io.EOF:
-		r.eof = true
-	case err != nil:
-		r.rerr = err
-	case n == 0:
-		r.empties++
-		if r.empties > 100 {
-			r.rerr = io.ErrNoProgress
-		}
-	default:
-		r.empties = 0
-	}
-}

@@ -301,8 +301,8 @@ func TestTooLarge(t *testing.T) {
 		if want := "X,too large,X"; strings.Join(got, ",") != want {
 			t.Errorf("got %v, want %s", got, want)
 		}
-		if len(r.buf) > 2*r.max {
-			t.Errorf("buffer grew to %d bytes for a %d-byte limit", len(r.buf), r.max)
+		if len(r.win.Buf) > 2*r.max {
+			t.Errorf("buffer grew to %d bytes for a %d-byte limit", len(r.win.Buf), r.max)
 		}
 	}
 }

@@ -47,7 +47,7 @@ const (
 // The result and multiline are as for scan; with lines set, a newline
 // anywhere in the value ends it as broken.
 func (r *Reader) scanValid(lines bool) (multiline bool, res scanResult, bad error) {
-	start := r.base + int64(r.r)
+	start := r.win.Base + int64(r.win.R)
 	stack := r.stack[:0]
 	defer func() { r.stack = stack[:0] }()
 	st := vValue
@@ -59,7 +59,7 @@ func (r *Reader) scanValid(lines bool) (multiline bool, res scanResult, bad erro
 		lit   string   // the rest of a literal
 	)
 	for {
-		buf := r.buf[:r.w]
+		buf := r.win.Buf[:r.win.W]
 		p := r.p
 	scan:
 		for p < len(buf) {
@@ -222,23 +222,23 @@ func (r *Reader) scanValid(lines bool) (multiline bool, res scanResult, bad erro
 			}
 		}
 		r.p = p
-		if bad != nil || r.base+int64(r.p)-start > int64(r.max) {
+		if bad != nil || r.win.Base+int64(r.p)-start > int64(r.max) {
 			// Invalid or too large: the bracket scan finds the end.
 			inStr := st == vString
 			m, res := r.scanFrom(len(stack), inStr, inStr && esc, lines, bad == nil)
 			return multiline || m, res, bad
 		}
-		if r.eof || r.rerr != nil {
+		if r.win.EOF || r.win.Err != nil {
 			return multiline, scanEOF, nil
 		}
-		r.fill()
+		r.p -= r.win.Fill(r.max + 2*initialBufSize)
 	}
 }
 
 // badAt describes a syntax error at buffer position p of the event that
 // starts at stream offset start.
 func (r *Reader) badAt(start int64, p int, format string, args ...any) error {
-	return fmt.Errorf("byte %d of the event: %s", r.base+int64(p)-start, fmt.Sprintf(format, args...))
+	return fmt.Errorf("byte %d of the event: %s", r.win.Base+int64(p)-start, fmt.Sprintf(format, args...))
 }
 
 func closer(open byte) byte {

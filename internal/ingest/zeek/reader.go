@@ -20,6 +20,7 @@ import (
 	"github.com/valyala/fastjson"
 
 	"github.com/vigil-iomt/vigil/internal/event"
+	"github.com/vigil-iomt/vigil/internal/ingest/source"
 )
 
 // Options tune a Reader.
@@ -157,20 +158,14 @@ const (
 // types and the like are interned in a bounded map) plus one per slice and
 // MAC address it carries; the Event struct itself is reused.
 type Reader struct {
-	src         io.Reader
 	name        string
 	opts        Options
 	defaultPath string
 	maxLine     int
 
-	// line buffer: buf[r:w] is unread; base is the stream offset of buf[0].
-	buf     []byte
-	r, w    int
-	base    int64
-	scanned int // bytes at buf[r:] known to hold no '\n'
-	eof     bool
-	rerr    error
-	empties int
+	// The line buffer: win.Buf[win.R:win.W] is unread.
+	win     source.Window
+	scanned int // bytes at win.Buf[win.R:] known to hold no '\n'
 
 	line    int64 // lines consumed
 	off     int64 // stream offset just past the consumed lines
@@ -249,12 +244,11 @@ func defaultHeader() tsvHeader {
 // find the log type).
 func NewReader(r io.Reader, name string, opts Options) *Reader {
 	return &Reader{
-		src:         r,
+		win:         source.NewWindow(r, initialBufSize),
 		name:        name,
 		opts:        opts,
 		defaultPath: pathFromName(name),
 		maxLine:     MaxLineSize,
-		buf:         make([]byte, initialBufSize),
 		hdr:         defaultHeader(),
 		tsCol:       -1,
 		interned:    make(map[string]string),
@@ -416,45 +410,45 @@ func firstNonBlank(line []byte) byte {
 // is returned as is, with the offset of the partial line it interrupted.
 func (r *Reader) readLine() (line []byte, start int64, err error) {
 	for {
-		if i := bytes.IndexByte(r.buf[r.r+r.scanned:r.w], '\n'); i >= 0 {
-			end := r.r + r.scanned + i
-			line = r.buf[r.r:end]
-			start = r.base + int64(r.r)
-			r.r = end + 1
+		if i := bytes.IndexByte(r.win.Buf[r.win.R+r.scanned:r.win.W], '\n'); i >= 0 {
+			end := r.win.R + r.scanned + i
+			line = r.win.Buf[r.win.R:end]
+			start = r.win.Base + int64(r.win.R)
+			r.win.R = end + 1
 			r.scanned = 0
 			r.line++
-			r.off = r.base + int64(r.r)
+			r.off = r.win.Base + int64(r.win.R)
 			if len(line) > r.maxLine {
 				return nil, start, errLong
 			}
 			return line, start, nil
 		}
-		r.scanned = r.w - r.r
-		start = r.base + int64(r.r)
+		r.scanned = r.win.W - r.win.R
+		start = r.win.Base + int64(r.win.R)
 		if r.scanned > r.maxLine {
 			return nil, start, r.skipLine()
 		}
-		if r.rerr != nil {
-			return nil, start, r.rerr
+		if r.win.Err != nil {
+			return nil, start, r.win.Err
 		}
-		if r.eof {
-			if r.r == r.w {
+		if r.win.EOF {
+			if r.win.R == r.win.W {
 				return nil, start, io.EOF
 			}
-			if r.opts.HoldIncomplete && !isBlank(r.buf[r.r:r.w]) {
+			if r.opts.HoldIncomplete && !isBlank(r.win.Buf[r.win.R:r.win.W]) {
 				r.heldBack = true
 				return nil, start, io.EOF
 			}
-			line = r.buf[r.r:r.w]
-			r.r, r.scanned = r.w, 0
+			line = r.win.Buf[r.win.R:r.win.W]
+			r.win.R, r.scanned = r.win.W, 0
 			r.line++
-			r.off = r.base + int64(r.r)
+			r.off = r.win.Base + int64(r.win.R)
 			if len(line) > r.maxLine {
 				return nil, start, errLong
 			}
 			return line, start, nil
 		}
-		r.fill()
+		r.win.Fill(r.maxLine + initialBufSize)
 	}
 }
 
@@ -462,61 +456,20 @@ func (r *Reader) readLine() (line []byte, start int64, err error) {
 // the read error that interrupted the line.
 func (r *Reader) skipLine() error {
 	for {
-		r.r, r.scanned = r.w, 0
-		if r.rerr != nil {
-			return r.rerr
+		r.win.R, r.scanned = r.win.W, 0
+		if r.win.Err != nil {
+			return r.win.Err
 		}
-		if r.eof {
+		if r.win.EOF {
 			break
 		}
-		r.fill()
-		if i := bytes.IndexByte(r.buf[r.r:r.w], '\n'); i >= 0 {
-			r.r += i + 1
+		r.win.Fill(r.maxLine + initialBufSize)
+		if i := bytes.IndexByte(r.win.Buf[r.win.R:r.win.W], '\n'); i >= 0 {
+			r.win.R += i + 1
 			break
 		}
 	}
 	r.line++
-	r.off = r.base + int64(r.r)
+	r.off = r.win.Base + int64(r.win.R)
 	return errLong
-}
-
-// fill reads more input into buf, compacting or growing it as needed.
-func (r *Reader) fill() {
-	if r.r > 0 && (r.w == len(r.buf) || r.r >= len(r.buf)/2) {
-		n := copy(r.buf, r.buf[r.r:r.w])
-		r.base += int64(r.r)
-		r.w = n
-		r.r = 0
-	}
-	if r.w == len(r.buf) {
-		size := 2 * len(r.buf)
-		if limit := r.maxLine + initialBufSize; size > limit {
-			size = limit
-		}
-		if size <= len(r.buf) {
-			size = len(r.buf) + initialBufSize
-		}
-		nb := make([]byte, size)
-		copy(nb, r.buf[:r.w])
-		r.buf = nb
-	}
-	n, err := r.src.Read(r.buf[r.w:])
-	if n < 0 || n > len(r.buf)-r.w {
-		r.rerr = errors.New("invalid read count")
-		return
-	}
-	r.w += n
-	switch {
-	case err == io.EOF:
-		r.eof = true
-	case err != nil:
-		r.rerr = err
-	case n == 0:
-		r.empties++
-		if r.empties > 100 {
-			r.rerr = io.ErrNoProgress
-		}
-	default:
-		r.empties = 0
-	}
 }
