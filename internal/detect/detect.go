@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
@@ -124,7 +125,7 @@ func (e *Engine) Raise(o Occurrence) {
 	en, ok := e.alerts[o.Key]
 	if !ok {
 		en = &entry{Alert: alert.Alert{
-			ID: alert.IDForKey(o.Key), DedupKey: o.Key, Detector: o.Detector, DeviceID: o.Device.ID,
+			ID: alert.IDForKey(o.Key), DedupKey: o.Key, Detector: storableText(o.Detector), DeviceID: o.Device.ID,
 			Attack: slices.Clone(o.Attack), D3FEND: slices.Clone(o.D3FEND),
 			FirstSeen: ts, LastSeen: ts, Status: alert.Open,
 		}}
@@ -251,5 +252,26 @@ func (e *Engine) Flush(lookup Lookup) (whole []alert.Alert, counted []Counted) {
 	return whole, counted
 }
 
-// Key joins the parts of a de-duplication key.
-func Key(parts ...string) string { return strings.Join(parts, "|") }
+// Key joins the parts of a de-duplication key. Parts come from input (a
+// principal, a domain) and the store keeps keys as text, so bytes that are
+// not UTF-8, and NULs, become U+FFFD: a garbled record must not make the
+// batch that carries its alert unstorable.
+func Key(parts ...string) string { return storableText(strings.Join(parts, "|")) }
+
+// storableText returns s with each byte that is not UTF-8, and each NUL,
+// replaced by U+FFFD.
+func storableText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == 0 {
+			r = utf8.RuneError
+		}
+		b.WriteRune(r)
+		i += n
+	}
+	return b.String()
+}

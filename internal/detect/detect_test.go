@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/vigil-iomt/vigil/internal/alert"
 	"github.com/vigil-iomt/vigil/internal/asset"
@@ -367,5 +368,22 @@ func TestRepeatIsCounted(t *testing.T) {
 	raise(t1.Add(2 * time.Hour))
 	if whole, counted := e.Flush(noLookup); len(whole) != 1 || len(counted) != 0 || whole[0].Count != maxEventEvidence+3 {
 		t.Fatalf("after a raise: %d whole, %d counted", len(whole), len(counted))
+	}
+}
+
+// TestKeyIsStorableText: keys come from input; bytes that are not UTF-8,
+// and NULs, become U+FFFD so that the store accepts the alert.
+func TestKeyIsStorableText(t *testing.T) {
+	for _, c := range []struct {
+		parts []string
+		want  string
+	}{
+		{[]string{"sigma", "r1", "acct", "arn:aws:iam::1:user/a"}, "sigma|r1|acct|arn:aws:iam::1:user/a"},
+		{[]string{"d", "a\x00b"}, "d|a\uFFFDb"},
+		{[]string{"d", "\xff\xfeé"}, "d|\uFFFD\uFFFDé"},
+	} {
+		if got := Key(c.parts...); got != c.want || !utf8.ValidString(got) {
+			t.Errorf("Key(%q) = %q, want %q", c.parts, got, c.want)
+		}
 	}
 }

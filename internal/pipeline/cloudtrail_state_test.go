@@ -175,3 +175,37 @@ func TestResolvedAlertReopens(t *testing.T) {
 		t.Errorf("after it occurred again: status %s, count %d, last history %+v; want open, 5, reopened by vigil after 2 more", a.Status, a.Count, last)
 	}
 }
+
+// TestGarbledEventStillCommits: an event whose principal holds a NUL and
+// whose account is not UTF-8 still raises its alert, and the batch that
+// carries it commits (the store keeps keys as text).
+func TestGarbledEventStillCommits(t *testing.T) {
+	rules, err := sigma.ParseAll([]byte(stateTestRules), "rules.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := sigma.Compile(rules, sigma.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "garbled.json")
+	event := "{\"eventTime\":\"2026-05-01T10:00:00Z\",\"eventID\":\"e1\",\"eventName\":\"StopLogging\",\"recipientAccountId\":\"1111\xff2222\"," +
+		"\"userIdentity\":{\"arn\":\"arn:aws:iam::111122223333:user/a\\u0000b\"}}\n"
+	if err := os.WriteFile(path, []byte(event), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	ing, err := New(Options{Store: h.store, Inventory: emptyTestInventory(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := ing.CloudTrail(context.Background(), []string{path},
+		CloudTrailOptions{Rules: detect.NewSigmaRules(engine, rules), Alerts: detect.New(nil)})
+	if err != nil || sum.Accepted != 1 {
+		t.Fatalf("ingest: %v (accepted %d)", err, sum.Accepted)
+	}
+	alerts, err := h.store.Alerts(context.Background(), store.AlertQuery{})
+	if err != nil || len(alerts) != 1 || !strings.Contains(alerts[0].DedupKey, "user/a\uFFFDb") {
+		t.Fatalf("alerts %+v (%v), want one whose key shows the NUL as U+FFFD", alerts, err)
+	}
+}
