@@ -469,6 +469,13 @@ func TestPolicyWorkflow(t *testing.T) {
 	if code != 0 || !strings.Contains(learned, "classes:") {
 		t.Fatalf("policy learn: exit %d: %s", code, stderr)
 	}
+	if out, _, code := vigil(t, nil, "--db", db, "policy", "learn", "--until", "2026-03-02T12:00:00Z"); code != 0 ||
+		!strings.Contains(out, "# Only flows first seen before 2026-03-02T12:00:00Z were learned from.") {
+		t.Errorf("policy learn --until: exit %d: %s", code, out)
+	}
+	if _, stderr, code := vigil(t, nil, "--db", db, "policy", "learn", "--until", "soon"); code == 0 || !strings.Contains(stderr, "--until") {
+		t.Errorf("policy learn --until soon: exit %d, stderr %q; want an error naming --until", code, stderr)
+	}
 	pol := filepath.Join(dir, "learned.yaml")
 	if err := os.WriteFile(pol, []byte(learned), 0o644); err != nil {
 		t.Fatal(err)

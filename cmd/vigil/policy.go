@@ -52,6 +52,7 @@ configuration to have ingestion raise policy-violation alerts.`,
 func newPolicyLearnCommand(g *globals) *cobra.Command {
 	var (
 		zonesFrom string
+		until     string
 		opts      policy.LearnOptions
 	)
 	cmd := &cobra.Command{
@@ -64,8 +65,9 @@ A destination used by fewer than --min-devices devices of a class and by less th
 --min-fraction of them is left out and listed as an outlier on stderr. A device model seen
 on at least --min-devices devices whose devices do something else than their class gets an
 entry of its own (model: ...), learned from its devices alone; it replaces the class entry
-for that model. The proposal is YAML on stdout, ready for "vigil policy check" and
-"vigil policy replay".`,
+for that model. --until T learns only from flows first seen before T (event time, RFC 3339
+or a date): the fleet as it was in a period known to be clean. The proposal is YAML on
+stdout, ready for "vigil policy check" and "vigil policy replay".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			zones := policy.Template()
@@ -84,6 +86,11 @@ for that model. The proposal is YAML on stdout, ready for "vigil policy check" a
 			nets, err := s.cfg.InternalNetworks()
 			if err != nil {
 				return err
+			}
+			if until != "" {
+				if opts.Until, err = api.ParseEventTime("--until", until); err != nil {
+					return err
+				}
 			}
 			obs, err := pipeline.LoadObserved(contextOf(cmd), s.store)
 			if err != nil {
@@ -107,6 +114,7 @@ for that model. The proposal is YAML on stdout, ready for "vigil policy check" a
 	cmd.Flags().StringVar(&zonesFrom, "zones", "", "take the zones from this policy file (default: the reference template)")
 	cmd.Flags().IntVar(&opts.MinDevices, "min-devices", 2, "keep a destination used by at least this many devices of the class")
 	cmd.Flags().Float64Var(&opts.MinFraction, "min-fraction", 0.2, "or by at least this fraction of the class's devices")
+	cmd.Flags().StringVar(&until, "until", "", "learn only from flows first seen before this event time (RFC 3339 or a date)")
 	return cmd
 }
 

@@ -45,6 +45,10 @@ type LearnOptions struct {
 	// own. Zero values keep everything.
 	MinDevices  int
 	MinFraction float64
+	// Until, when set, learns only from flows first seen before it: the
+	// fleet as it was in a period known to be clean, whatever it did
+	// since. Later flows are neither learned nor outliers.
+	Until time.Time
 }
 
 // Proposal is a proposed policy: parsed, as YAML for review, and the
@@ -167,7 +171,12 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 	groups := make(map[learnKey]*learnGroup)
 	var outliers []Observation
 	var usable []int
+	considered := 0
 	for i, o := range obs {
+		if !opts.Until.IsZero() && !o.First.Before(opts.Until) {
+			continue
+		}
+		considered++
 		proto := strings.ToLower(o.Proto)
 		dst := generalise(o, zones, internal)
 		// Devices of no known class (fingerprint.Unknown) are not a
@@ -320,8 +329,11 @@ func Learn(obs []Observation, opts LearnOptions) (*Proposal, error) {
 	}
 
 	slices.SortFunc(outliers, compareObservations)
-	header := fmt.Sprintf("# Proposed by vigil policy learn from %d observations; %d left out as outliers.\n"+
-		"# Review every rule before use: it allows what devices did, not what they should do.\n", len(obs), len(outliers))
+	header := fmt.Sprintf("# Proposed by vigil policy learn from %d observations; %d left out as outliers.\n", considered, len(outliers))
+	if !opts.Until.IsZero() {
+		header += fmt.Sprintf("# Only flows first seen before %s were learned from.\n", opts.Until.UTC().Format(time.RFC3339))
+	}
+	header += "# Review every rule before use: it allows what devices did, not what they should do.\n"
 	data := append([]byte(header), encodeYAML(out)...)
 	parsed, err := Parse(data, "learned policy")
 	if err != nil {

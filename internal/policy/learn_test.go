@@ -508,3 +508,37 @@ func TestLearnDynamicPorts(t *testing.T) {
 		}
 	}
 }
+
+// TestLearnUntil: with Until, flows first seen at or after it are neither
+// learned nor outliers; the proposal is the one learned from the rest.
+func TestLearnUntil(t *testing.T) {
+	obs := fleetObservations()
+	opts := LearnOptions{Zones: fleetZones, MinDevices: 2, MinFraction: 0.5}
+	clean, err := Learn(obs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every pump starts talking to a new address a day later.
+	late := slices.Clone(obs)
+	for i := 1; i <= 5; i++ {
+		late = append(late, Observation{DeviceID: fmt.Sprintf("dev-pump%d", i), Class: "infusion_pump",
+			Src: netip.MustParseAddr("10.40.0.1"), Dst: netip.MustParseAddr("192.0.2.66"), DstPort: 8443, Proto: "tcp", Count: 40,
+			First: t0.Add(24 * time.Hour), Last: t0.Add(30 * time.Hour)})
+	}
+	all, err := Learn(late, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(all.YAML, []byte("192.0.2.66")) {
+		t.Fatalf("without Until the late destination is not learned:\n%s", all.YAML)
+	}
+	opts.Until = t0.Add(24 * time.Hour)
+	until, err := Learn(late, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := []byte("# Only flows first seen before 2026-11-02T00:00:00Z were learned from.\n")
+	if !bytes.Contains(until.YAML, note) || !bytes.Equal(bytes.Replace(until.YAML, note, nil, 1), clean.YAML) || len(until.Outliers) != len(clean.Outliers) {
+		t.Errorf("with Until the proposal differs from the one learned before the late flows:\n%s\nvs\n%s", until.YAML, clean.YAML)
+	}
+}
