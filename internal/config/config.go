@@ -79,7 +79,7 @@ func Default() Config {
 	c.LogLevel = "info"
 	c.Networks.Internal = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
 	c.OUI.Paths = []string{"/usr/share/ieee-data"}
-	c.Ingest.BatchSize = 100_000
+	c.Ingest.BatchSize = 500_000
 	c.Feeds.Dir = "vigil-data/feeds"
 	c.Baseline.Learning = Duration(7 * 24 * time.Hour)
 	c.Serve.Listen = "127.0.0.1:8080"

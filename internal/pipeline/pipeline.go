@@ -29,7 +29,7 @@ import (
 )
 
 // DefaultBatchSize is how many records one transaction covers at most.
-const DefaultBatchSize = 100_000
+const DefaultBatchSize = 500_000
 
 // DefaultMaxDirty is how many changed devices a batch may hold before it is
 // committed early: it bounds the memory and the size of one transaction
