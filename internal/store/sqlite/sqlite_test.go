@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vigil-iomt/vigil/internal/store"
 	"github.com/vigil-iomt/vigil/internal/store/storetest"
@@ -64,7 +65,7 @@ func TestOpenSettings(t *testing.T) {
 		{s.w, "synchronous", "2"}, // FULL
 		{s.w, "foreign_keys", "1"},
 		{s.w, "busy_timeout", "10000"},
-		{s.w, "cache_size", "-65536"},
+		{s.w, "cache_size", defaultPageCache},
 		{s.r, "query_only", "1"},
 		{s.r, "foreign_keys", "1"},
 		{s.r, "busy_timeout", "10000"},
@@ -129,5 +130,25 @@ func TestCloseTwice(t *testing.T) {
 	}
 	if _, err := s.Devices(t.Context(), store.DeviceQuery{}); err == nil {
 		t.Error("Devices on a closed store succeeded")
+	}
+}
+
+// TestPageCacheScopedToSoftwareRisk: an advisory import leaves the writer
+// with the default page cache it had before (the large one is for the
+// import's own transaction).
+func TestPageCacheScopedToSoftwareRisk(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "vigil.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	doc := []byte(`{"id":"GHSA-1"}`)
+	if _, err := s.ImportAdvisories(t.Context(), []store.AdvisoryRecord{{Source: "osv", ID: "GHSA-1",
+		Modified: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Hash: store.DocHash(doc), Doc: doc}}); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := s.w.QueryRowContext(t.Context(), "PRAGMA cache_size").Scan(&got); err != nil || got != defaultPageCache {
+		t.Errorf("writer page cache after an import: %q (%v), want %s", got, err, defaultPageCache)
 	}
 }

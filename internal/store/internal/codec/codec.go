@@ -267,6 +267,14 @@ func (p *Plan) planSightings() {
 	}
 }
 
+// HasSoftwareRisk reports whether the plan writes software-risk records,
+// findings or rubric answers: the large imports and assessments, which a
+// backend may give more cache than ingestion batches.
+func (p *Plan) HasSoftwareRisk() bool {
+	return len(p.SBOMs)+len(p.Advisories)+len(p.KEV)+len(p.EPSS)+len(p.VEX)+
+		len(p.Findings)+len(p.FindingsGone)+len(p.Rubric) > 0
+}
+
 // NumDevices is the number of devices the plan writes whole.
 func (p *Plan) NumDevices() int { return len(p.order) }
 
