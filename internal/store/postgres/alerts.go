@@ -101,16 +101,8 @@ func writeAlertSightings(ctx context.Context, tx pgx.Tx, ss []codec.AlertSightin
 		if int(tag.RowsAffected()) == n {
 			continue
 		}
-		rows, err := tx.Query(ctx, `SELECT s.id FROM unnest($1::text[]) AS s(id)
+		return missing(ctx, tx, "alert sightings", codec.UnknownAlerts, `SELECT s.id FROM unnest($1::text[]) AS s(id)
 			WHERE NOT EXISTS (SELECT FROM alerts a WHERE a.id = s.id) ORDER BY s.id`, id)
-		if err != nil {
-			return fmt.Errorf("alert sightings: %w", err)
-		}
-		unknown, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return fmt.Errorf("alert sightings: %w", err)
-		}
-		return codec.UnknownAlerts(unknown)
 	}
 	return nil
 }

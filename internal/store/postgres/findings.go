@@ -83,16 +83,8 @@ func (s *Store) writeFindings(ctx context.Context, tx pgx.Tx, p *codec.Plan) err
 		if int(tag.RowsAffected()) == n {
 			continue
 		}
-		rows, err := tx.Query(ctx, `SELECT g.id FROM unnest($1::text[]) AS g(id)
+		return missing(ctx, tx, "findings gone", codec.UnknownFindings, `SELECT g.id FROM unnest($1::text[]) AS g(id)
 			WHERE NOT EXISTS (SELECT FROM findings f WHERE f.id = g.id) ORDER BY g.id`, id)
-		if err != nil {
-			return fmt.Errorf("findings gone: %w", err)
-		}
-		unknown, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return fmt.Errorf("findings gone: %w", err)
-		}
-		return codec.UnknownFindings(unknown)
 	}
 	return nil
 }

@@ -190,7 +190,7 @@ func (unnestWriter) sightings(ctx context.Context, tx pgx.Tx, p *codec.Plan) err
 			return fmt.Errorf("sightings: %w", err)
 		}
 		if int(tag.RowsAffected()) != len(ss) {
-			return missing(ctx, tx, `SELECT s.id FROM unnest($1::text[]) AS s(id)
+			return missing(ctx, tx, "sightings", codec.UnknownDevices, `SELECT s.id FROM unnest($1::text[]) AS s(id)
 				WHERE NOT EXISTS (SELECT FROM devices d WHERE d.id = s.id) ORDER BY s.id`, id)
 		}
 	}
@@ -205,18 +205,19 @@ func (unnestWriter) sightings(ctx context.Context, tx pgx.Tx, p *codec.Plan) err
 	return nil
 }
 
-// missing runs query, which returns the IDs of sighted devices that do not
-// exist, and returns the error naming them.
-func missing(ctx context.Context, tx pgx.Tx, query string, args ...any) error {
+// missing runs query, which returns the IDs of rows a batch updates that
+// do not exist, and returns the error unknown makes of them (what names
+// the step in other errors).
+func missing(ctx context.Context, tx pgx.Tx, what string, unknown func([]string) error, query string, args ...any) error {
 	rows, err := tx.Query(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("sightings: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return fmt.Errorf("sightings: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	return codec.UnknownDevices(ids)
+	return unknown(ids)
 }
 
 func (unnestWriter) leases(ctx context.Context, tx pgx.Tx, ls []codec.Lease) error {
@@ -422,7 +423,7 @@ func (copyWriter) sightings(ctx context.Context, tx pgx.Tx, p *codec.Plan) error
 		return fmt.Errorf("sightings: %w", err)
 	}
 	if int(tag.RowsAffected()) != len(p.Sightings) {
-		return missing(ctx, tx, `SELECT s.id FROM sightings_in s
+		return missing(ctx, tx, "sightings", codec.UnknownDevices, `SELECT s.id FROM sightings_in s
 			WHERE NOT EXISTS (SELECT FROM devices d WHERE d.id = s.id) ORDER BY s.id`)
 	}
 	if len(p.SightingIPs) == 0 {
